@@ -1,0 +1,251 @@
+// Package config reads PIAF's settings from environment variables (and
+// NAME_FILE variants for secrets), validates them once at start-up, and hands
+// a typed Config to the rest of the program. A bad value stops the server with
+// a message naming the variable, instead of failing later in a handler.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+)
+
+// Environment values recognised by PIAF_ENV.
+const (
+	EnvDevelopment = "development"
+	EnvProduction  = "production"
+)
+
+// Config is every setting of a PIAF process. Fields are filled from the
+// variables named in their env tags.
+type Config struct {
+	// Env selects defaults meant for a developer laptop or for production
+	// (JSON logs, Secure cookies required).
+	Env string `env:"PIAF_ENV" envDefault:"development"`
+	// Addr is where `piaf serve` listens.
+	Addr string `env:"PIAF_ADDR" envDefault:":8080"`
+	// PublicURL is the address users type in their browser; it fixes the
+	// allowed Origin for CSRF checks and the OIDC redirect URLs.
+	PublicURL string `env:"PIAF_PUBLIC_URL" envDefault:"http://localhost:8080"`
+	// DatabaseURL empty means the embedded SQLite database in DataDir; a
+	// postgres:// URL means PostgreSQL.
+	DatabaseURL string `env:"PIAF_DATABASE_URL"`
+	// DataDir holds the SQLite file, search indexes, models and blobs.
+	DataDir string `env:"PIAF_DATA_DIR" envDefault:"./data"`
+	// DBMaxOpenConns bounds the PostgreSQL pool per node.
+	DBMaxOpenConns int `env:"PIAF_DB_MAX_OPEN_CONNS" envDefault:"25"`
+
+	// LogFormat is json or text; empty picks json in production, text otherwise.
+	LogFormat string `env:"PIAF_LOG_FORMAT"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `env:"PIAF_LOG_LEVEL" envDefault:"info"`
+
+	// MaxBodyBytes limits JSON request bodies.
+	MaxBodyBytes int64 `env:"PIAF_MAX_BODY_BYTES" envDefault:"1048576"`
+	// MaxUploadBytes limits file uploads (imports, documents to pseudonymise).
+	MaxUploadBytes int64 `env:"PIAF_MAX_UPLOAD_BYTES" envDefault:"209715200"`
+	// ShutdownTimeout is how long in-flight requests get to finish on SIGTERM.
+	ShutdownTimeout time.Duration `env:"PIAF_SHUTDOWN_TIMEOUT" envDefault:"8s"`
+	// TrustedProxies lists CIDRs whose X-Forwarded-For is believed when
+	// finding the client address (for rate limits and the audit log).
+	TrustedProxies []string `env:"PIAF_TRUSTED_PROXIES" envSeparator:","`
+
+	// SecretKey signs e-mailed links and keys HMAC pseudonyms; it must be
+	// set in production (PIAF_SECRET_KEY or PIAF_SECRET_KEY_FILE).
+	SecretKey string `env:"PIAF_SECRET_KEY"`
+}
+
+// secretVars lists the variables that may also be given as NAME_FILE, the
+// path of a file holding the value (Docker and Kubernetes secrets).
+var secretVars = []string{"PIAF_SECRET_KEY", "PIAF_DATABASE_URL"}
+
+// Load reads the process environment.
+func Load() (Config, error) {
+	return LoadFrom(os.Environ())
+}
+
+// LoadFrom reads settings from a list of KEY=VALUE pairs, which keeps tests
+// free of process-wide environment changes.
+func LoadFrom(environ []string) (Config, error) {
+	vars := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			vars[k] = v
+		}
+	}
+	for _, name := range secretVars {
+		path := vars[name+"_FILE"]
+		if path == "" {
+			continue
+		}
+		if vars[name] != "" {
+			return Config{}, fmt.Errorf("%s and %s_FILE are both set: keep one", name, name)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return Config{}, fmt.Errorf("%s_FILE: %w", name, err)
+		}
+		vars[name] = strings.TrimRight(string(b), "\r\n")
+	}
+	var cfg Config
+	if err := env.ParseWithOptions(&cfg, env.Options{Environment: vars}); err != nil {
+		return Config{}, describe(err)
+	}
+	return cfg, cfg.Validate()
+}
+
+// describe turns the env library's aggregate error into one line per
+// variable, so the operator sees which setting to fix.
+func describe(err error) error {
+	var agg env.AggregateError
+	if !errors.As(err, &agg) {
+		return err
+	}
+	msgs := make([]string, 0, len(agg.Errors))
+	for _, e := range agg.Errors {
+		var pe env.ParseError
+		if errors.As(e, &pe) {
+			msgs = append(msgs, fmt.Sprintf("%s: %v", envName(pe.Name), pe.Err))
+			continue
+		}
+		msgs = append(msgs, e.Error())
+	}
+	return errors.New(strings.Join(msgs, "; "))
+}
+
+// envName maps a Config field name to its variable, for error messages.
+func envName(field string) string {
+	params, err := env.GetFieldParams(&Config{})
+	if err == nil {
+		for _, p := range params {
+			if p.Key != "" && strings.EqualFold(strings.ReplaceAll(p.Key, "_", ""), "PIAF"+field) {
+				return p.Key
+			}
+		}
+	}
+	return field
+}
+
+// Validate checks values that parse but make no sense; each message names
+// the variable to fix.
+func (c Config) Validate() error {
+	var errs []string
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, name+": "+fmt.Sprintf(format, args...))
+	}
+	if c.Env != EnvDevelopment && c.Env != EnvProduction {
+		bad("PIAF_ENV", "must be %q or %q, got %q", EnvDevelopment, EnvProduction, c.Env)
+	}
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
+		bad("PIAF_ADDR", "must be HOST:PORT or :PORT, got %q", c.Addr)
+	}
+	if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		bad("PIAF_PUBLIC_URL", "must be an absolute http(s) URL without a path, got %q", c.PublicURL)
+	} else if c.Env == EnvProduction && u.Scheme != "https" {
+		bad("PIAF_PUBLIC_URL", "must use https in production")
+	}
+	if c.DatabaseURL != "" {
+		if _, err := c.PostgresURL(); err != nil {
+			bad("PIAF_DATABASE_URL", "%v", err)
+		}
+	}
+	if strings.TrimSpace(c.DataDir) == "" {
+		bad("PIAF_DATA_DIR", "must not be empty")
+	}
+	if c.DBMaxOpenConns < 1 || c.DBMaxOpenConns > 1000 {
+		bad("PIAF_DB_MAX_OPEN_CONNS", "must be between 1 and 1000, got %d", c.DBMaxOpenConns)
+	}
+	switch c.LogFormat {
+	case "", "json", "text":
+	default:
+		bad("PIAF_LOG_FORMAT", "must be json or text, got %q", c.LogFormat)
+	}
+	if _, err := c.SlogLevel(); err != nil {
+		bad("PIAF_LOG_LEVEL", "%v", err)
+	}
+	if c.MaxBodyBytes < 1024 {
+		bad("PIAF_MAX_BODY_BYTES", "must be at least 1024, got %d", c.MaxBodyBytes)
+	}
+	if c.MaxUploadBytes < c.MaxBodyBytes {
+		bad("PIAF_MAX_UPLOAD_BYTES", "must be at least PIAF_MAX_BODY_BYTES (%d), got %d", c.MaxBodyBytes, c.MaxUploadBytes)
+	}
+	if c.ShutdownTimeout <= 0 || c.ShutdownTimeout > 10*time.Minute {
+		bad("PIAF_SHUTDOWN_TIMEOUT", "must be between 1ns and 10m, got %s", c.ShutdownTimeout)
+	}
+	for _, cidr := range c.TrustedProxies {
+		if _, _, err := net.ParseCIDR(strings.TrimSpace(cidr)); err != nil {
+			bad("PIAF_TRUSTED_PROXIES", "%q is not a CIDR", cidr)
+		}
+	}
+	if c.Env == EnvProduction && len(c.SecretKey) < 32 {
+		bad("PIAF_SECRET_KEY", "must hold at least 32 characters in production (or use PIAF_SECRET_KEY_FILE)")
+	}
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// PostgresURL returns the parsed database URL, checking it is a PostgreSQL one.
+func (c Config) PostgresURL() (*url.URL, error) {
+	u, err := url.Parse(c.DatabaseURL)
+	if err != nil {
+		return nil, errors.New("is not a URL (expected postgres://user@host:5432/db)")
+	}
+	if u.Scheme != "postgres" && u.Scheme != "postgresql" {
+		return nil, fmt.Errorf("scheme %q is not supported: use postgres:// or leave empty for the embedded database", u.Scheme)
+	}
+	if u.Host == "" {
+		return nil, errors.New("has no host (expected postgres://user@host:5432/db)")
+	}
+	return u, nil
+}
+
+// UsesPostgres reports whether the PostgreSQL backend is configured.
+func (c Config) UsesPostgres() bool { return c.DatabaseURL != "" }
+
+// Production reports whether production defaults apply.
+func (c Config) Production() bool { return c.Env == EnvProduction }
+
+// SlogLevel converts LogLevel.
+func (c Config) SlogLevel() (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		return 0, fmt.Errorf("must be debug, info, warn or error, got %q", c.LogLevel)
+	}
+	return l, nil
+}
+
+// JSONLogs reports whether logs are written as JSON.
+func (c Config) JSONLogs() bool {
+	if c.LogFormat == "" {
+		return c.Production()
+	}
+	return c.LogFormat == "json"
+}
+
+// Secure reports whether cookies must carry the Secure flag: always, except
+// on plain-http localhost during development.
+func (c Config) Secure() bool {
+	u, err := url.Parse(c.PublicURL)
+	return err != nil || u.Scheme == "https"
+}
+
+// RedactedDatabaseURL is the database location safe for logs.
+func (c Config) RedactedDatabaseURL() string {
+	if c.DatabaseURL == "" {
+		return "sqlite:" + c.DataDir
+	}
+	u, err := url.Parse(c.DatabaseURL)
+	if err != nil {
+		return "(invalid)"
+	}
+	return u.Redacted()
+}
