@@ -32,6 +32,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the web server (API and interface)", runServe},
 		{"migrate", "apply (up) or list (status) database migrations", runMigrate},
+		{"healthcheck", "exit 0 when the local server is ready (for containers)", runHealthcheck},
 		{"openapi", "print the OpenAPI document of the API", runOpenAPI},
 		{"version", "print the version", runVersion},
 	}
@@ -40,7 +41,12 @@ func commands() []command {
 // run is the whole program: it returns the exit status instead of exiting,
 // so tests call it directly.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	env := &cliEnv{stdin: stdin, stdout: stdout, stderr: stderr, environ: os.Environ()}
+	return dispatch(ctx, &cliEnv{stdin: stdin, stdout: stdout, stderr: stderr, environ: os.Environ()}, args)
+}
+
+// dispatch runs the subcommand named by args[0].
+func dispatch(ctx context.Context, env *cliEnv, args []string) int {
+	stdout, stderr := env.stdout, env.stderr
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(stdout)
 		if len(args) == 0 {
@@ -60,7 +66,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "PIAF — Pour une IA francophone\n\nUsage: piaf <command> [flags]\n\nCommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'piaf <command> -h' for a command's flags. Settings come from PIAF_* environment variables (see README.md).")
 }

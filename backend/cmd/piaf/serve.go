@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"runtime/debug"
 	"time"
 
 	"github.com/lab-ia/piaf/backend/internal/app"
@@ -44,6 +45,9 @@ func runServe(ctx context.Context, env *cliEnv, args []string) int {
 			log.Warn("closing database", "err", err)
 		}
 	}()
+	// Start-up (migrations, demo hashing) leaves garbage behind; hand it
+	// back to the system before idling.
+	debug.FreeOSMemory()
 	ready := make(chan net.Addr, 1)
 	go func() {
 		select {

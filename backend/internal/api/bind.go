@@ -102,3 +102,8 @@ type ErrorDetail struct {
 	Details   map[string]any `json:"details,omitempty"`
 	RequestID string         `json:"request_id,omitempty"`
 }
+
+// IDPath documents the {id} path parameter of a route's Request.
+type IDPath struct {
+	ID int64 `path:"id" json:"-" minimum:"1"`
+}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -22,6 +23,7 @@ import (
 	"github.com/lab-ia/piaf/backend/internal/config"
 	"github.com/lab-ia/piaf/backend/internal/identity"
 	"github.com/lab-ia/piaf/backend/internal/metrics"
+	"github.com/lab-ia/piaf/backend/internal/web"
 )
 
 // Authenticator finds the caller of a request (session cookie or API
@@ -52,6 +54,8 @@ type Deps struct {
 	// is then anonymous.
 	Auth Authenticator
 	CSRF CSRFGuard
+	// SPA overrides the embedded single-page app (tests); nil means web.Dist().
+	SPA fs.FS
 	// Extra lets components mount non-API handlers (websocket upgrade,
 	// dataset downloads) that still go through the common middleware.
 	Extra func(e *echo.Echo)
@@ -87,7 +91,11 @@ func New(d Deps) (*Server, error) {
 	e.IPExtractor = ipExtractor(d.Config.TrustedProxies)
 	s.echo = e
 
-	spa, err := newSPA(s.log)
+	files := d.SPA
+	if files == nil {
+		files = web.Dist()
+	}
+	spa, err := newSPA(files, s.log)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +144,7 @@ func New(d Deps) (*Server, error) {
 		d.Extra(e)
 	}
 	// Unknown API paths are JSON 404s; everything else is the SPA.
-	e.Any("/api/*", func(echo.Context) error { return echo.ErrNotFound })
+	e.Any("/api/*", s.apiNotFound)
 	e.GET("/*", spa.serve)
 	e.HEAD("/*", spa.serve)
 	return s, nil
@@ -228,4 +236,21 @@ func ipExtractor(trusted []string) echo.IPExtractor {
 		}
 	}
 	return echo.ExtractIPFromXFFHeader(opts...)
+}
+
+// apiNotFound answers unknown API paths: 405 when the path exists with
+// another method, 404 otherwise, both as JSON errors.
+func (s *Server) apiNotFound(c echo.Context) error {
+	path := c.Request().URL.Path
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		if m == c.Request().Method {
+			continue
+		}
+		probe := s.echo.NewContext(c.Request(), c.Response())
+		s.echo.Router().Find(m, path, probe)
+		if p := probe.Path(); p != "" && p != "/api/*" && p != "/*" {
+			return echo.ErrMethodNotAllowed
+		}
+	}
+	return echo.ErrNotFound
 }

@@ -14,8 +14,6 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-
-	"github.com/lab-ia/piaf/backend/internal/web"
 )
 
 // notBuiltPage is served when the binary was built without the SPA.
@@ -38,8 +36,8 @@ type spa struct {
 
 var inlineScript = regexp.MustCompile(`(?s)<script(?:\s[^>]*)?>(.*?)</script>`)
 
-func newSPA(log *slog.Logger) (*spa, error) {
-	s := &spa{files: web.Dist()}
+func newSPA(files fs.FS, log *slog.Logger) (*spa, error) {
+	s := &spa{files: files}
 	index, err := fs.ReadFile(s.files, "index.html")
 	switch {
 	case errors.Is(err, fs.ErrNotExist):

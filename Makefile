@@ -1,0 +1,59 @@
+# PIAF — two commands matter: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+GO        ?= go
+BIN       := bin/piaf
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null)
+LDFLAGS   := -s -w -X github.com/lab-ia/piaf/backend/internal/buildinfo.version=$(VERSION) -X github.com/lab-ia/piaf/backend/internal/buildinfo.commit=$(COMMIT)
+DIST      := backend/internal/web/dist
+OPENAPI   := frontend/src/lib/api/openapi.json
+
+export PIAF_SHARED_DATA ?= $(abspath ../shared/data)
+
+.PHONY: help run build build-go frontend deps api test test-go test-frontend test-e2e bench lint clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+run: build ## Build everything and serve http://localhost:8080 with the embedded database and demo data
+	./$(BIN) serve --demo
+
+build: frontend build-go ## Build the SPA and the binary embedding it
+
+deps: node_modules/.package-lock.json ## Install npm dependencies (npm ci)
+
+node_modules/.package-lock.json: package-lock.json package.json frontend/package.json e2e/package.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+api: ## Regenerate the OpenAPI document and the frontend's typed client from the Go routes
+	$(GO) run -tags nofrontend ./backend/cmd/piaf openapi > $(OPENAPI).tmp && mv $(OPENAPI).tmp $(OPENAPI)
+	npm run api -w frontend --silent
+
+frontend: deps api ## Build the SPA into the Go embed folder
+	npm run build -w frontend
+
+build-go: ## Build the binary (embeds whatever SPA build is present)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./backend/cmd/piaf
+
+test: build test-go test-frontend test-e2e ## Run every test: Go (PostgreSQL and SQLite), Vitest, browser
+
+test-go: ## Go tests against a real PostgreSQL ($$PIAF_TEST_DATABASE_URL) and SQLite
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 8m ./...
+
+test-frontend: deps ## Frontend unit tests (Vitest) and type check
+	npm run check -w frontend
+	npm test -w frontend
+
+test-e2e: build ## Browser tests (Playwright driving /usr/bin/chromium)
+	PIAF_BIN=$(abspath $(BIN)) npm test -w e2e
+
+bench: ## Benchmarks (see docs/BENCHMARKS.md)
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+
+clean: ## Remove build outputs
+	rm -rf bin frontend/.svelte-kit
+	find $(DIST) -mindepth 1 ! -name .gitkeep -delete
