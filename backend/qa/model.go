@@ -1,0 +1,184 @@
+package qa
+
+import (
+	"context"
+	"math"
+	"sort"
+	"time"
+)
+
+// Model is a trained reader: a log-linear ranker over candidate answer spans
+// with hashed sparse features, plus the statistics it was trained with
+// (word weights, word vectors). It is immutable once trained or loaded, so
+// one Model serves any number of goroutines.
+type Model struct {
+	weights []float32
+	idf     *idfTable
+	vectors *wordVectors
+	params  ModelParams
+	info    ModelInfo
+}
+
+// ModelParams are the settings a model needs at prediction time; they are
+// fixed at training and saved with the weights.
+type ModelParams struct {
+	// HashBits is log2 of the number of weights.
+	HashBits int `json:"hash_bits"`
+	// MaxAnswerTokens is the longest answer considered, in tokens.
+	MaxAnswerTokens int `json:"max_answer_tokens"`
+	// Features are the feature groups used.
+	Features FeatureGroup `json:"features"`
+	// MaxSentences bounds the sentences searched in long passages (the best
+	// ones by question-word overlap), to keep answering time bounded.
+	MaxSentences int `json:"max_sentences"`
+}
+
+// ModelInfo is what a model file says about itself: what the registry shows
+// and what tells two models apart.
+type ModelInfo struct {
+	FormatVersion int       `json:"format_version"`
+	CreatedAt     time.Time `json:"created_at"`
+	// TrainingDataHash is the SHA-256 of the training examples (ids,
+	// questions, contexts, answers), to know which data made the model.
+	TrainingDataHash string       `json:"training_data_hash"`
+	TrainExamples    int          `json:"train_examples"`
+	DevExamples      int          `json:"dev_examples"`
+	Options          TrainOptions `json:"options"`
+	Params           ModelParams  `json:"params"`
+	// Report holds the learning curve and the dev metrics of the kept
+	// epoch.
+	Report TrainReport `json:"report"`
+}
+
+// Info describes the model.
+func (m *Model) Info() ModelInfo { return m.info }
+
+// scorer scores candidate spans of one (question, passage) pair.
+type scorer struct {
+	m   *Model
+	ctx *spanContext
+	buf featVec
+}
+
+func (m *Model) newScorer(q *questionAnalysis, p *textAnalysis) *scorer {
+	return &scorer{m: m, ctx: newSpanContext(q, p, m.params.Features, m.vectors), buf: featVec{mask: uint64(len(m.weights) - 1)}}
+}
+
+func (s *scorer) score(i, j int) float64 {
+	s.buf.reset()
+	s.ctx.features(&s.buf, i, j)
+	var sum float32
+	w := s.m.weights
+	for k, idx := range s.buf.idx {
+		sum += w[idx] * s.buf.val[k]
+	}
+	return float64(sum)
+}
+
+// searchSentences picks the sentences to search: all of them, or for long
+// passages the MaxSentences best by question-word overlap.
+func (s *scorer) searchSentences() []int {
+	n := len(s.ctx.p.sents)
+	limit := s.m.params.MaxSentences
+	if limit <= 0 || n <= limit {
+		return nil
+	}
+	out := make([]int, 0, limit)
+	for sent, r := range s.ctx.m.sentRank {
+		if r < limit {
+			out = append(out, sent)
+		}
+	}
+	sort.Ints(out)
+	return out
+}
+
+// scoredSpan is a candidate with its score.
+type scoredSpan struct {
+	sp    span
+	score float64
+}
+
+// best returns the k best spans, best first, without overlapping
+// duplicates of the same answer.
+func (s *scorer) best(k int) []scoredSpan {
+	var top []scoredSpan
+	enumerate(s.ctx.p, s.m.params.MaxAnswerTokens, s.searchSentences(), func(i, j int) {
+		sc := s.score(i, j)
+		if len(top) < k || sc > top[len(top)-1].score {
+			top = insertTop(top, scoredSpan{span{int32(i), int32(j)}, sc}, k)
+		}
+	})
+	return top
+}
+
+// insertTop inserts c into the sorted list, dropping spans that overlap a
+// better one, and keeps at most k.
+func insertTop(top []scoredSpan, c scoredSpan, k int) []scoredSpan {
+	for _, t := range top {
+		if t.score >= c.score && t.sp.i <= c.sp.j && c.sp.i <= t.sp.j {
+			return top // a better overlapping answer is already there
+		}
+	}
+	kept := top[:0]
+	for _, t := range top {
+		if !(t.score < c.score && t.sp.i <= c.sp.j && c.sp.i <= t.sp.j) {
+			kept = append(kept, t)
+		}
+	}
+	pos := sort.Search(len(kept), func(x int) bool { return kept[x].score < c.score })
+	kept = append(kept, scoredSpan{})
+	copy(kept[pos+1:], kept[pos:])
+	kept[pos] = c
+	if len(kept) > k {
+		kept = kept[:k]
+	}
+	return kept
+}
+
+// Answers implements Reader.
+func (m *Model) Answers(ctx context.Context, question, passage string, k int) ([]Span, error) {
+	if err := CheckQuestion(question); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if k <= 0 {
+		return nil, nil
+	}
+	q := analyzeQuestion(question, m.idf)
+	p := analyzeText(passage)
+	return m.answersAnalyzed(q, p, k), nil
+}
+
+func (m *Model) answersAnalyzed(q *questionAnalysis, p *textAnalysis, k int) []Span {
+	if len(p.toks) == 0 {
+		return nil
+	}
+	top := m.newScorer(q, p).best(k)
+	out := make([]Span, len(top))
+	for x, t := range top {
+		text, start, end := spanText(p, t.sp)
+		out[x] = Span{Text: text, Start: start, End: end, Score: t.score}
+	}
+	return out
+}
+
+// softmaxInPlace turns scores into probabilities; used in training.
+func softmaxInPlace(xs []float64) {
+	mx := math.Inf(-1)
+	for _, x := range xs {
+		if x > mx {
+			mx = x
+		}
+	}
+	var z float64
+	for i, x := range xs {
+		xs[i] = math.Exp(x - mx)
+		z += xs[i]
+	}
+	for i := range xs {
+		xs[i] /= z
+	}
+}
