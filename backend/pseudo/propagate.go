@@ -100,6 +100,11 @@ func (a *analysis) isPart(i int, parts map[string]namePart) bool {
 	if p.weak && int(a.segs[a.segOf[i]].From) == i {
 		return false
 	}
+	// A word in an all-capitals heading ("BOULANGERIE MARTIN & FILS") is
+	// not spread into: headings name companies and services.
+	if capitalisation(a.toks[i].Text) == capAll && a.isHeading(int(a.segOf[i])) {
+		return false
+	}
 	return true
 }
 
@@ -111,4 +116,22 @@ func (a *analysis) tokenRange(start, end int) (int, int) {
 		to++
 	}
 	return from, to
+}
+
+// isHeading reports whether most words of segment si are in capitals.
+func (a *analysis) isHeading(si int) bool {
+	s := a.segs[si]
+	upper, words := 0, 0
+	for k := s.From; k < s.To; k++ {
+		switch capitalisation(a.toks[k].Text) {
+		case capAll:
+			upper++
+			words++
+		case capFirst, capNone:
+			if hasLetter(a.toks[k].Text) {
+				words++
+			}
+		}
+	}
+	return words >= 3 && upper*10 >= words*7
 }

@@ -151,7 +151,7 @@ func OpenReaderAt(r io.ReaderAt, size int64, kind Kind, lim Limits) (*Document, 
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidDocument, err)
 	}
-	if err := checkArchive(zr, lim); err != nil {
+	if err := checkArchive(zr, lim, size); err != nil {
 		return nil, err
 	}
 	d := &Document{kind: kind, zr: zr}
@@ -230,7 +230,7 @@ func isMetadataPart(kind Kind, name string) bool {
 	return name == "docProps/core.xml" || name == "docProps/app.xml"
 }
 
-func checkArchive(zr *zip.Reader, lim Limits) error {
+func checkArchive(zr *zip.Reader, lim Limits, size int64) error {
 	if len(zr.File) > lim.MaxEntries {
 		return &LimitError{Limit: "entries", Value: int64(len(zr.File)), Max: int64(lim.MaxEntries), err: ErrZipBomb}
 	}
@@ -241,6 +241,12 @@ func checkArchive(zr *zip.Reader, lim Limits) error {
 			return fmt.Errorf("%w: duplicate entry %q", ErrInvalidDocument, f.Name)
 		}
 		seen[f.Name] = true
+		// Every entry must lie inside the archive: it is copied as is when
+		// the document is rewritten.
+		off, err := f.DataOffset()
+		if err != nil || off < 0 || f.CompressedSize64 > uint64(size) || off+int64(f.CompressedSize64) > size {
+			return fmt.Errorf("%w: entry %q lies outside the archive", ErrInvalidDocument, f.Name)
+		}
 		u := int64(f.UncompressedSize64)
 		if f.UncompressedSize64 > 1<<62 {
 			return &LimitError{Limit: "declared size", Value: -1, Max: lim.MaxTotalSize, err: ErrZipBomb}

@@ -41,8 +41,16 @@ import (
 )
 
 func main() {
-	out := flag.String("out", "backend/pseudo/gazetteer/data", "output directory")
+	out := flag.String("out", "backend/pseudo/gazetteer/data", "output directory of the gazetteer data")
+	devDir := flag.String("devset", "", "instead, write the modern dev set's JSONL files (judilibre.jsonl, fictional.jsonl) into this directory, reading fictional/*.txt there")
 	flag.Parse()
+	if *devDir != "" {
+		if err := writeDevset(*devDir); err != nil {
+			fmt.Fprintln(os.Stderr, "gen:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*out); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)

@@ -16,15 +16,18 @@ type Segment struct {
 // and memory bounded.
 const MaxSegment = 400
 
+// WideGap is the run of spaces (a tab counts four) that separates columns.
+const WideGap = 4
+
 // Segments cuts the tokens into sentences: after a sentence-final mark
-// followed by a capital, a quote or a dash, and at every line break, since
+// followed by a capital, a quote or a dash, at every line break, since
 // modern documents put one item per line (attendee lists, signatures,
-// headings).
+// headings), and at wide gaps (columns laid out with spaces or tabs).
 func Segments(toks []Token) []Segment {
 	var segs []Segment
 	from := 0
 	for i := range toks {
-		if i > from && (toks[i].Newlines > 0 || i-from >= MaxSegment) {
+		if i > from && (toks[i].Newlines > 0 || toks[i].Gap >= WideGap || i-from >= MaxSegment) {
 			segs = append(segs, Segment{from, i})
 			from = i
 		}

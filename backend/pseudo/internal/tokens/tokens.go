@@ -30,6 +30,10 @@ type Token struct {
 	// Newlines counts the line breaks between the previous token and this
 	// one; two or more mean a paragraph break.
 	Newlines int
+	// Gap counts the spaces before the token on its line, a tab counting
+	// as four: a wide gap separates the columns of a table or a signature
+	// block laid out with spaces.
+	Gap int
 }
 
 // elisionPrefixes are the words that lose their vowel before an apostrophe
@@ -80,6 +84,7 @@ type tokenizer struct {
 	pos      int // byte position
 	rpos     int // code point position
 	newlines int
+	gap      int
 	lineHead bool
 	toks     []Token
 }
@@ -104,9 +109,11 @@ func (t *tokenizer) emit(byteEnd, runeEnd int) {
 		ByteEnd:   byteEnd,
 		LineStart: t.lineHead,
 		Newlines:  t.newlines,
+		Gap:       t.gap,
 	})
 	t.pos, t.rpos = byteEnd, runeEnd
 	t.newlines = 0
+	t.gap = 0
 	t.lineHead = false
 }
 
@@ -118,9 +125,15 @@ func (t *tokenizer) run() {
 		case r == '\n':
 			t.newlines++
 			t.lineHead = true
+			t.gap = 0
 			t.pos += n
 			t.rpos++
 		case unicode.IsSpace(r):
+			if r == '\t' {
+				t.gap += 4
+			} else {
+				t.gap++
+			}
 			t.pos += n
 			t.rpos++
 		case t.tryWhole():
@@ -197,7 +210,15 @@ func (t *tokenizer) word() {
 		// Apostrophe: split after an elided article or pronoun, keep inside
 		// names such as O'Neil or words such as aujourd'hui.
 		if IsApostrophe(r) {
-			if elisionPrefixes[strings.ToLower(t.text[start:p])] {
+			// "N'Diaye", "M'Bappé": a capital after n' or m' is a name, not
+			// an elided "ne" or "me".
+			lp := strings.ToLower(t.text[start:p])
+			if (lp == "n" || lp == "m") && nn > 0 && unicode.IsUpper(next) {
+				p += n
+				rp++
+				continue
+			}
+			if elisionPrefixes[lp] {
 				t.emit(p+n, rp+1)
 				return
 			}
