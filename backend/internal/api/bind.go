@@ -107,3 +107,28 @@ type ErrorDetail struct {
 type IDPath struct {
 	ID int64 `path:"id" json:"-" minimum:"1"`
 }
+
+// Page is one page of a list.
+type Page[T any] struct {
+	Items   []T   `json:"items" required:"true"`
+	Total   int64 `json:"total" required:"true"`
+	Page    int   `json:"page" required:"true"`
+	PerPage int   `json:"per_page" required:"true"`
+}
+
+// PageQuery documents the page and per_page query parameters.
+type PageQuery struct {
+	Page    int `query:"page" minimum:"1" default:"1"`
+	PerPage int `query:"per_page" minimum:"1" maximum:"200" default:"50"`
+}
+
+// Paging reads page and per_page (1-based, per_page at most 200).
+func Paging(c echo.Context) (page, perPage, offset int, err error) {
+	if page, err = QueryInt(c, "page", 1, 1, 1_000_000); err != nil {
+		return
+	}
+	if perPage, err = QueryInt(c, "per_page", 50, 1, 200); err != nil {
+		return
+	}
+	return page, perPage, (page - 1) * perPage, nil
+}

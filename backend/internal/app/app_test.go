@@ -55,7 +55,7 @@ func TestFrontendClientIsGeneratedFromTheCurrentAPI(t *testing.T) {
 
 func TestDemoModeIsRefusedInProduction(t *testing.T) {
 	cfg, err := config.LoadFrom([]string{"PIAF_ENV=production", "PIAF_PUBLIC_URL=https://piaf.example.gouv.fr",
-		"PIAF_SECRET_KEY=0123456789abcdef0123456789abcdef", "PIAF_DATA_DIR=" + t.TempDir()})
+		"PIAF_SECRET_KEY=0123456789abcdef0123456789abcdef", "PIAF_SMTP_ADDR=smtp.example.gouv.fr:587", "PIAF_DATA_DIR=" + t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

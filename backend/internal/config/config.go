@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/url"
 	"os"
 	"strings"
@@ -57,14 +58,42 @@ type Config struct {
 	// finding the client address (for rate limits and the audit log).
 	TrustedProxies []string `env:"PIAF_TRUSTED_PROXIES" envSeparator:","`
 
-	// SecretKey signs e-mailed links and keys HMAC pseudonyms; it must be
-	// set in production (PIAF_SECRET_KEY or PIAF_SECRET_KEY_FILE).
+	// SecretKey keys HMAC pseudonyms and other keyed hashes; it must be set
+	// in production (PIAF_SECRET_KEY or PIAF_SECRET_KEY_FILE).
 	SecretKey string `env:"PIAF_SECRET_KEY"`
+
+	// SessionIdleTimeout ends a session not used for this long.
+	SessionIdleTimeout time.Duration `env:"PIAF_SESSION_IDLE_TIMEOUT" envDefault:"72h"`
+	// SessionMaxAge ends every session this long after sign-in.
+	SessionMaxAge time.Duration `env:"PIAF_SESSION_MAX_AGE" envDefault:"720h"`
+	// LoginMaxFailures is how many failed sign-ins an account (or, times
+	// six, an address) may make in LoginFailureWindow before being throttled.
+	LoginMaxFailures   int           `env:"PIAF_LOGIN_MAX_FAILURES" envDefault:"5"`
+	LoginFailureWindow time.Duration `env:"PIAF_LOGIN_FAILURE_WINDOW" envDefault:"15m"`
+
+	// SMTP sends verification and password-reset e-mails. Empty SMTPAddr in
+	// development writes the e-mails to the log instead.
+	SMTPAddr     string `env:"PIAF_SMTP_ADDR"`
+	SMTPUsername string `env:"PIAF_SMTP_USERNAME"`
+	SMTPPassword string `env:"PIAF_SMTP_PASSWORD"`
+	SMTPFrom     string `env:"PIAF_SMTP_FROM" envDefault:"PIAF <ne-pas-repondre@piaf.localhost>"`
+	// SMTPTLS is starttls (default), tls (implicit, port 465) or none (a
+	// local relay or the test sink).
+	SMTPTLS string `env:"PIAF_SMTP_TLS" envDefault:"starttls"`
+
+	// OIDCProviderNames lists the OpenID Connect providers to offer, e.g.
+	// "proconnect"; each NAME is configured by PIAF_OIDC_<NAME>_* variables.
+	OIDCProviderNames []string `env:"PIAF_OIDC_PROVIDERS" envSeparator:","`
+	// OIDCProviders is filled from the per-provider variables.
+	OIDCProviders []OIDCProvider `env:"-"`
+	// RoleRules grant roles at ProConnect sign-in, e.g.
+	// "moderator:siret=13002526500013,consumer:email=*@interieur.gouv.fr".
+	RoleRules string `env:"PIAF_ROLE_RULES"`
 }
 
 // secretVars lists the variables that may also be given as NAME_FILE, the
 // path of a file holding the value (Docker and Kubernetes secrets).
-var secretVars = []string{"PIAF_SECRET_KEY", "PIAF_DATABASE_URL"}
+var secretVars = []string{"PIAF_SECRET_KEY", "PIAF_DATABASE_URL", "PIAF_SMTP_PASSWORD"}
 
 // Load reads the process environment.
 func Load() (Config, error) {
@@ -88,16 +117,21 @@ func LoadFrom(environ []string) (Config, error) {
 		if vars[name] != "" {
 			return Config{}, fmt.Errorf("%s and %s_FILE are both set: keep one", name, name)
 		}
-		b, err := os.ReadFile(path)
+		v, err := readSecretFile(path)
 		if err != nil {
 			return Config{}, fmt.Errorf("%s_FILE: %w", name, err)
 		}
-		vars[name] = strings.TrimRight(string(b), "\r\n")
+		vars[name] = v
 	}
 	var cfg Config
 	if err := env.ParseWithOptions(&cfg, env.Options{Environment: vars}); err != nil {
 		return Config{}, describe(err)
 	}
+	providers, err := loadOIDCProviders(cfg.OIDCProviderNames, vars)
+	if err != nil {
+		return Config{}, err
+	}
+	cfg.OIDCProviders = providers
 	return cfg, cfg.Validate()
 }
 
@@ -187,6 +221,33 @@ func (c Config) Validate() error {
 	if c.Env == EnvProduction && len(c.SecretKey) < 32 {
 		bad("PIAF_SECRET_KEY", "must hold at least 32 characters in production (or use PIAF_SECRET_KEY_FILE)")
 	}
+	if c.SessionIdleTimeout < time.Minute || c.SessionMaxAge < c.SessionIdleTimeout {
+		bad("PIAF_SESSION_IDLE_TIMEOUT", "must be at least 1m and at most PIAF_SESSION_MAX_AGE")
+	}
+	if c.LoginMaxFailures < 1 {
+		bad("PIAF_LOGIN_MAX_FAILURES", "must be at least 1")
+	}
+	if c.LoginFailureWindow < time.Second {
+		bad("PIAF_LOGIN_FAILURE_WINDOW", "must be at least 1s")
+	}
+	switch c.SMTPTLS {
+	case "starttls", "tls", "none":
+	default:
+		bad("PIAF_SMTP_TLS", "must be starttls, tls or none, got %q", c.SMTPTLS)
+	}
+	if c.SMTPAddr != "" {
+		if _, _, err := net.SplitHostPort(c.SMTPAddr); err != nil {
+			bad("PIAF_SMTP_ADDR", "must be HOST:PORT, got %q", c.SMTPAddr)
+		}
+	} else if c.Production() {
+		bad("PIAF_SMTP_ADDR", "must be set in production (volunteers verify their e-mail)")
+	}
+	if _, err := mail.ParseAddress(c.SMTPFrom); err != nil {
+		bad("PIAF_SMTP_FROM", "is not an e-mail address: %v", err)
+	}
+	if _, err := ParseRoleRules(c.RoleRules); err != nil {
+		bad("PIAF_ROLE_RULES", "%v", err)
+	}
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "; "))
 	}
@@ -248,4 +309,13 @@ func (c Config) RedactedDatabaseURL() string {
 		return "(invalid)"
 	}
 	return u.Redacted()
+}
+
+// readSecretFile reads a secret, dropping the trailing newline editors add.
+func readSecretFile(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimRight(string(b), "\r\n"), nil
 }

@@ -48,7 +48,7 @@ func TestProductionRequiresHTTPSAndASecret(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "PIAF_PUBLIC_URL") || !strings.Contains(err.Error(), "PIAF_SECRET_KEY") {
 		t.Fatalf("got %v", err)
 	}
-	cfg, err := LoadFrom([]string{"PIAF_ENV=production", "PIAF_PUBLIC_URL=https://piaf.example.gouv.fr", "PIAF_SECRET_KEY=" + strings.Repeat("k", 32)})
+	cfg, err := LoadFrom([]string{"PIAF_ENV=production", "PIAF_PUBLIC_URL=https://piaf.example.gouv.fr", "PIAF_SECRET_KEY=" + strings.Repeat("k", 32), "PIAF_SMTP_ADDR=smtp.example.gouv.fr:587"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,5 +85,63 @@ func TestRedactedDatabaseURLHidesThePassword(t *testing.T) {
 	}
 	if strings.Contains(cfg.RedactedDatabaseURL(), "hunter2") {
 		t.Fatal(cfg.RedactedDatabaseURL())
+	}
+}
+
+func TestOIDCProvidersAreReadPerName(t *testing.T) {
+	cfg, err := LoadFrom([]string{
+		"PIAF_OIDC_PROVIDERS=proconnect,keycloak",
+		"PIAF_OIDC_PROCONNECT_ISSUER=https://fca.integ01.dev-agentconnect.fr/api/v2",
+		"PIAF_OIDC_PROCONNECT_CLIENT_ID=piaf", "PIAF_OIDC_PROCONNECT_CLIENT_SECRET=s",
+		"PIAF_OIDC_PROCONNECT_MIN_ACR=eidas1",
+		"PIAF_OIDC_KEYCLOAK_ISSUER=https://sso.example.fr/realms/x", "PIAF_OIDC_KEYCLOAK_CLIENT_ID=piaf",
+		"PIAF_OIDC_KEYCLOAK_CLIENT_SECRET=t", "PIAF_OIDC_KEYCLOAK_KIND=oidc", "PIAF_OIDC_KEYCLOAK_SCOPES=openid email profile",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.OIDCProviders) != 2 {
+		t.Fatalf("%+v", cfg.OIDCProviders)
+	}
+	pc, kc := cfg.OIDCProviders[0], cfg.OIDCProviders[1]
+	if !pc.ProConnect || pc.Label != "ProConnect" || len(pc.Scopes) != len(DefaultOIDCScopes) || pc.MinACR != "eidas1" {
+		t.Fatalf("proconnect: %+v", pc)
+	}
+	if kc.ProConnect || strings.Join(kc.Scopes, " ") != "openid email profile" {
+		t.Fatalf("keycloak: %+v", kc)
+	}
+	for _, bad := range [][]string{
+		{"PIAF_OIDC_PROVIDERS=x", "PIAF_OIDC_X_ISSUER=https://x", "PIAF_OIDC_X_CLIENT_ID=a"},
+		{"PIAF_OIDC_PROVIDERS=x", "PIAF_OIDC_X_ISSUER=not a url", "PIAF_OIDC_X_CLIENT_ID=a", "PIAF_OIDC_X_CLIENT_SECRET=b"},
+		{"PIAF_OIDC_PROVIDERS=Bad Name"},
+		{"PIAF_OIDC_PROVIDERS=x", "PIAF_OIDC_X_ISSUER=https://x", "PIAF_OIDC_X_CLIENT_ID=a", "PIAF_OIDC_X_CLIENT_SECRET=b", "PIAF_OIDC_X_MIN_ACR=eidas9"},
+	} {
+		if _, err := LoadFrom(bad); err == nil || !strings.Contains(err.Error(), "PIAF_OIDC_") {
+			t.Errorf("%v: %v", bad, err)
+		}
+	}
+}
+
+func TestACROrdering(t *testing.T) {
+	if !ACRAtLeast("eidas2", "eidas1") || ACRAtLeast("eidas1", "eidas2") || ACRAtLeast("", "eidas1") || !ACRAtLeast("anything", "") {
+		t.Fatal("acr ordering")
+	}
+}
+
+func TestRoleRules(t *testing.T) {
+	rules, err := ParseRoleRules("moderator:siret=13002526500013, consumer:email=*@interieur.gouv.fr")
+	if err != nil || len(rules) != 2 {
+		t.Fatal(rules, err)
+	}
+	if !rules[0].Matches("13002526500013", "") || rules[0].Matches("13002526500014", "") {
+		t.Fatal("siret rule")
+	}
+	if !rules[1].Matches("", "Jean.Dupont@Interieur.gouv.fr") || rules[1].Matches("", "x@interieur.gouv.fr.evil.com") {
+		t.Fatal("email rule")
+	}
+	for _, bad := range []string{"admin:siret=1", "moderator:phone=1", "moderator", "moderator:siret="} {
+		if _, err := ParseRoleRules(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
 	}
 }

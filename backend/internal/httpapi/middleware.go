@@ -110,8 +110,8 @@ func (s *Server) authorize(c echo.Context, r api.Route) error {
 	if err := Allow(r.Access, p); err != nil {
 		return err
 	}
-	if p != nil && !p.ViaToken() && r.Unsafe() && !r.NoCSRF && s.csrf != nil {
-		return s.csrf.Check(c, p)
+	if r.Unsafe() && s.csrf != nil && !p.ViaToken() {
+		return s.csrf.Check(c, p, !r.NoCSRF)
 	}
 	return nil
 }

@@ -3,9 +3,11 @@ package httpapi
 import (
 	"fmt"
 	"net/http"
+	"reflect"
 	"slices"
 	"strings"
 
+	"github.com/swaggest/jsonschema-go"
 	"github.com/swaggest/openapi-go"
 	"github.com/swaggest/openapi-go/openapi31"
 
@@ -24,6 +26,10 @@ var errorStatuses = []int{
 // that it describes exactly what is mounted.
 func buildOpenAPI(routes []api.Route) ([]byte, error) {
 	r := openapi31.NewReflector()
+	// Generic instances (api.Page[auth.Profile]) get readable schema names.
+	r.DefaultOptions = append(r.DefaultOptions, jsonschema.InterceptDefName(func(_ reflect.Type, name string) string {
+		return strings.ReplaceAll(name, "GithubComLabIaPiafBackendInternal", "")
+	}))
 	r.Spec.Info.WithTitle("PIAF API").WithVersion(buildinfo.Get().Version).
 		WithDescription("API de PIAF (Pour une IA francophone): campagnes d'annotation, modération, jeux de données, moteurs de questions-réponses et de pseudonymisation. Errors are JSON {\"error\": {\"code\", \"message\", \"details\"}}; character offsets are Unicode code points.")
 	r.Spec.SetAPIKeySecurity("session", "__Host-piaf_session", openapi.InCookie, "Session cookie set at sign-in; state-changing requests also need the X-CSRF-Token header.")

@@ -33,9 +33,11 @@ type Authenticator interface {
 	Authenticate(c echo.Context) (*identity.Principal, error)
 }
 
-// CSRFGuard checks state-changing requests made with a session cookie.
+// CSRFGuard checks state-changing requests made from browsers: the
+// request must come from this site, and when requireToken is set the
+// caller's session CSRF token must be echoed.
 type CSRFGuard interface {
-	Check(c echo.Context, p *identity.Principal) error
+	Check(c echo.Context, p *identity.Principal, requireToken bool) error
 }
 
 // ReadinessCheck reports whether a dependency is ready to serve traffic.

@@ -1,0 +1,257 @@
+// Package apptest runs a whole PIAF node in a test: the real application
+// (every domain, the real router and middleware) on a test database, served
+// over real HTTP on 127.0.0.1, with a fake ProConnect and an SMTP sink
+// beside it. Clients keep cookies and send the CSRF token like the SPA.
+package apptest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lab-ia/piaf/backend/internal/app"
+	"github.com/lab-ia/piaf/backend/internal/auth"
+	"github.com/lab-ia/piaf/backend/internal/auth/proconnecttest"
+	"github.com/lab-ia/piaf/backend/internal/config"
+	"github.com/lab-ia/piaf/backend/internal/database"
+	"github.com/lab-ia/piaf/backend/internal/identity"
+	"github.com/lab-ia/piaf/backend/internal/mail/mailtest"
+)
+
+// ClientSecret is the fake ProConnect's secret for PIAF.
+const ClientSecret = "client-secret-for-tests"
+
+// Env is a running PIAF with its fakes.
+type Env struct {
+	T          testing.TB
+	App        *app.App
+	URL        string
+	Sink       *mailtest.Sink
+	ProConnect *proconnecttest.Server
+	DB         *database.DB
+}
+
+// Option adjusts the environment variables of the node under test.
+type Option func(env map[string]string)
+
+// WithEnv sets one variable.
+func WithEnv(k, v string) Option { return func(m map[string]string) { m[k] = v } }
+
+// Start runs PIAF on db.
+func Start(t testing.TB, db *database.DB, opts ...Option) *Env {
+	t.Helper()
+	sink, err := mailtest.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sink.Close() })
+
+	piafLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	piafURL := "http://" + piafLn.Addr().String()
+	pcLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pcURL := "http://" + pcLn.Addr().String()
+	pc, err := proconnecttest.New(pcURL, []proconnecttest.Client{{
+		ID: "piaf-test", Secret: ClientSecret,
+		RedirectURIs:           []string{piafURL + "/api/v1/auth/oidc/proconnect/callback"},
+		PostLogoutRedirectURIs: []string{piafURL + "/api/v1/auth/oidc/proconnect/logout-callback"},
+	}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pcSrv := httptest.NewUnstartedServer(pc.Handler())
+	pcSrv.Listener.Close()
+	pcSrv.Listener = pcLn
+	pcSrv.Start()
+	t.Cleanup(pcSrv.Close)
+
+	vars := map[string]string{
+		"PIAF_PUBLIC_URL":                    piafURL,
+		"PIAF_DATA_DIR":                      t.TempDir(),
+		"PIAF_SMTP_ADDR":                     sink.Addr(),
+		"PIAF_SMTP_TLS":                      "none",
+		"PIAF_OIDC_PROVIDERS":                "proconnect",
+		"PIAF_OIDC_PROCONNECT_ISSUER":        pc.Issuer(),
+		"PIAF_OIDC_PROCONNECT_CLIENT_ID":     "piaf-test",
+		"PIAF_OIDC_PROCONNECT_CLIENT_SECRET": ClientSecret,
+		"PIAF_ROLE_RULES":                    "moderator:siret=13002526500013",
+	}
+	for _, o := range opts {
+		o(vars)
+	}
+	environ := make([]string, 0, len(vars))
+	for k, v := range vars {
+		environ = append(environ, k+"="+v)
+	}
+	cfg, err := config.LoadFrom(environ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	if os.Getenv("PIAF_TEST_LOG") == "1" {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	a, err := app.New(context.Background(), cfg, log, app.Options{DB: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(a.Server.Handler())
+	srv.Listener.Close()
+	srv.Listener = piafLn
+	srv.Start()
+	t.Cleanup(func() { srv.Close(); _ = a.Close() })
+	return &Env{T: t, App: a, URL: piafURL, Sink: sink, ProConnect: pc, DB: db}
+}
+
+// Client is a browser-like API client: it keeps cookies, sends the Origin
+// of the site and the session's CSRF token.
+type Client struct {
+	env  *Env
+	HTTP *http.Client
+	CSRF string
+	// Bearer, when set, is sent as an API token instead of cookies.
+	Bearer string
+}
+
+// NewClient returns an anonymous client.
+func (e *Env) NewClient() *Client {
+	jar, _ := cookiejar.New(nil)
+	return &Client{env: e, HTTP: &http.Client{Jar: jar, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// Response is a decoded answer.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into v.
+func (r *Response) JSON(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.Body, err)
+	}
+}
+
+// ErrorCode returns error.code of an error body ("" otherwise).
+func (r *Response) ErrorCode() string {
+	var b struct {
+		Error struct{ Code string } `json:"error"`
+	}
+	_ = json.Unmarshal(r.Body, &b)
+	return b.Error.Code
+}
+
+// Do sends a request; body is marshalled to JSON unless it is an io.Reader.
+func (c *Client) Do(method, path string, body any) *Response {
+	c.env.T.Helper()
+	var rd io.Reader
+	ct := ""
+	switch b := body.(type) {
+	case nil:
+	case io.Reader:
+		rd = b
+	case string:
+		rd, ct = strings.NewReader(b), "application/json"
+	default:
+		buf, err := json.Marshal(b)
+		if err != nil {
+			c.env.T.Fatal(err)
+		}
+		rd, ct = bytes.NewReader(buf), "application/json"
+	}
+	req, err := http.NewRequest(method, c.env.URL+path, rd)
+	if err != nil {
+		c.env.T.Fatal(err)
+	}
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	req.Header.Set("Origin", c.env.URL)
+	if c.CSRF != "" {
+		req.Header.Set(auth.CSRFHeader, c.CSRF)
+	}
+	if c.Bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Bearer)
+	}
+	res, err := c.HTTP.Do(req)
+	if err != nil {
+		c.env.T.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return &Response{Status: res.StatusCode, Header: res.Header, Body: b}
+}
+
+// Must sends a request and fails the test unless the status is want.
+func (c *Client) Must(want int, method, path string, body any) *Response {
+	c.env.T.Helper()
+	r := c.Do(method, path, body)
+	if r.Status != want {
+		c.env.T.Fatalf("%s %s: status %d, want %d: %s", method, path, r.Status, want, r.Body)
+	}
+	return r
+}
+
+// Login signs in with a password and keeps the CSRF token.
+func (c *Client) Login(email, password string) *Response {
+	c.env.T.Helper()
+	r := c.Do(http.MethodPost, "/api/v1/auth/login", map[string]string{"email": email, "password": password})
+	if r.Status == http.StatusOK {
+		var info auth.SessionInfo
+		r.JSON(c.env.T, &info)
+		c.CSRF = info.CSRFToken
+	}
+	return r
+}
+
+// TestPassword is a password every policy accepts.
+const TestPassword = "cheval-batterie-agrafe-correcte-42"
+
+// User creates a verified local account with a role and returns a client
+// signed in as it.
+func (e *Env) User(role identity.Role, pseudonym string) (*Client, *auth.User) {
+	e.T.Helper()
+	email := strings.ToLower(strings.ReplaceAll(pseudonym, " ", ".")) + "@exemple.fr"
+	u, err := e.App.Auth.CreateUserWithPassword(context.Background(), email, pseudonym, TestPassword, role)
+	if err != nil {
+		e.T.Fatalf("create %s: %v", pseudonym, err)
+	}
+	c := e.NewClient()
+	if r := c.Login(email, TestPassword); r.Status != http.StatusOK {
+		e.T.Fatalf("login %s: %d %s", email, r.Status, r.Body)
+	}
+	return c, u
+}
+
+// Count returns the number of rows of table matching where.
+func (e *Env) Count(table, where string, args ...any) int64 {
+	e.T.Helper()
+	var n int64
+	q := fmt.Sprintf("SELECT count(*) FROM %s", table)
+	if where != "" {
+		q += " WHERE " + where
+	}
+	if err := e.DB.Gorm.Raw(q, args...).Scan(&n).Error; err != nil {
+		e.T.Fatal(err)
+	}
+	return n
+}
