@@ -37,13 +37,17 @@ const (
 	FeatLexical
 	// FeatPosition: sentence index and position in the sentence.
 	FeatPosition
+	// FeatGap: the words between the span and the nearest question word on
+	// each side ("fondé par X", "X a été élu"), a stand-in for the syntactic
+	// path a parser would give.
+	FeatGap
 	// FeatVectors: similarity of the span's context to the question in word
 	// vectors trained on the training contexts.
 	FeatVectors
 )
 
 // AllFeatures is the default feature set.
-const AllFeatures = FeatLength | FeatSentence | FeatOverlap | FeatDistance | FeatShape | FeatBoundary | FeatAlign | FeatLexical | FeatPosition | FeatVectors
+const AllFeatures = FeatLength | FeatSentence | FeatOverlap | FeatDistance | FeatShape | FeatBoundary | FeatAlign | FeatLexical | FeatPosition | FeatGap | FeatVectors
 
 // featureGroupNames name the groups in reports and on the command line.
 var featureGroupNames = []struct {
@@ -52,7 +56,7 @@ var featureGroupNames = []struct {
 }{
 	{FeatLength, "length"}, {FeatSentence, "sentence"}, {FeatOverlap, "overlap"}, {FeatDistance, "distance"},
 	{FeatShape, "shape"}, {FeatBoundary, "boundary"}, {FeatAlign, "align"}, {FeatLexical, "lexical"},
-	{FeatPosition, "position"}, {FeatVectors, "vectors"},
+	{FeatPosition, "position"}, {FeatGap, "gap"}, {FeatVectors, "vectors"},
 }
 
 // String lists the groups, comma-separated.
@@ -143,6 +147,17 @@ const (
 	tVecRight
 	tVecSpan
 	tVecSent
+	tVecHead
+	tVecMean
+	tSentBigram
+	tSpanIDF
+	tGapL
+	tGapR
+	tGapLWh
+	tGapRWh
+	tNextSide
+	tLeftCount
+	tRightCount
 )
 
 // featVec is a sparse feature vector: weight indices and values.
@@ -169,14 +184,15 @@ type spanContext struct {
 	q      *questionAnalysis
 	p      *textAnalysis
 	m      *matchInfo
+	idf    *idfTable
 	vec    *vectorContext
 	groups FeatureGroup
 	// capInside[i] is a capitalised content word not at a sentence start.
 	capInside []bool
 }
 
-func newSpanContext(q *questionAnalysis, p *textAnalysis, groups FeatureGroup, vecs *wordVectors) *spanContext {
-	c := &spanContext{q: q, p: p, m: matchQuestion(q, p), groups: groups}
+func newSpanContext(q *questionAnalysis, p *textAnalysis, groups FeatureGroup, idf *idfTable, vecs *wordVectors) *spanContext {
+	c := &spanContext{q: q, p: p, m: matchQuestion(q, p), groups: groups, idf: idf}
 	c.capInside = make([]bool, len(p.toks))
 	for i, t := range p.toks {
 		atStart := i == 0 || p.toks[i-1].sent != t.sent || (p.toks[i-1].kind == frtext.Punct && (p.toks[i-1].fold == "«" || p.toks[i-1].fold == "\""))
@@ -266,6 +282,7 @@ func (c *spanContext) features(f *featVec, i, j int) {
 		if r == 0 {
 			f.add(tSentBest, m.sentScore[sent])
 		}
+		f.add(tSentBigram, m.sentBigram[sent])
 	}
 	var tot float32 = 1
 	if q.totalIDF > 0 {
@@ -287,6 +304,15 @@ func (c *spanContext) features(f *featVec, i, j int) {
 		}
 		if inside > 0 {
 			f.on(mix(tInsideAny, min(uint64(inside), 3)))
+		}
+		var idfSum float32
+		for k := i; k <= j; k++ {
+			if toks[k].content() {
+				idfSum += c.idf.get(toks[k].stem)
+			}
+		}
+		if content > 0 {
+			f.add(mix(tSpanIDF, wh), idfSum/float32(content)/c.idf.unseen)
 		}
 		ln := window(m.cum, i-3, i, lo, hi) / tot
 		lf := window(m.cum, i-10, i-3, lo, hi) / tot
@@ -454,8 +480,41 @@ func (c *spanContext) features(f *featVec, i, j int) {
 			adj |= 2
 		}
 		f.on(mix(mix(tAdjacent, adj), wh))
+		// where the span lies relative to the passage occurrence of the
+		// question word that follows the interrogative word
+		side := uint64(0)
+		if q.nextID != 0 {
+			for _, k := range m.positions[q.nextID] {
+				if k < lo || k >= hi {
+					continue
+				}
+				switch {
+				case k < i:
+					side = 1 + min(distBin(i-k), 7)
+				case k > j:
+					side = 10 + min(distBin(k-j), 7)
+				default:
+					side = 20
+				}
+				break
+			}
+		}
+		f.on(mix(mix(tNextSide, side), q.classID))
+	}
+	if c.groups&FeatGap != 0 {
+		gl, gr := gapSignature(toks, m.prevMatch[i], i), uint64(0)
+		if k := m.nextMatch[j]; k >= 0 {
+			gr = gapSignature(toks, j, k)
+		}
+		f.on(mix(tGapL, gl))
+		f.on(mix(tGapR, gr))
+		f.on(mix(mix(tGapLWh, gl), q.classID))
+		f.on(mix(mix(tGapRWh, gr), q.classID))
+		f.on(mix(mix(tGapLWh, gl), q.prepID))
+		f.on(mix(mix(tGapRWh, gr), q.prepID))
 	}
 	if c.groups&FeatLexical != 0 {
+
 		f.on(mix(mix(tLexFirst, first.foldID), q.classID))
 		f.on(mix(mix(tLexLast, last.foldID), q.classID))
 		if i > lo {
@@ -477,8 +536,27 @@ func (c *spanContext) features(f *featVec, i, j int) {
 			edge |= 2
 		}
 		f.on(mix(mix(tSentEdge, edge), wh))
+		f.on(mix(tLeftCount, distBin(i-lo+1)))
+		f.on(mix(tRightCount, distBin(hi-j)))
 	}
 	if c.vec != nil {
-		c.vec.features(f, i, j, lo, hi, wh)
+		c.vec.features(f, p, i, j, lo, hi, wh)
 	}
+}
+
+// gapSignature hashes the folded tokens strictly between positions from and
+// to when there are at most four of them; 0 means no question word on that
+// side, 1 a gap too long to be a phrase.
+func gapSignature(toks []tokenInfo, from, to int) uint64 {
+	if from < 0 {
+		return 0
+	}
+	if to-from-1 > 4 {
+		return 1
+	}
+	h := hashString("#gap")
+	for k := from + 1; k < to; k++ {
+		h = mix(h, toks[k].lexID)
+	}
+	return h
 }

@@ -1,6 +1,10 @@
 package qa
 
-import "sort"
+import (
+	"sort"
+
+	"github.com/lab-ia/piaf/backend/frtext"
+)
 
 // matchInfo records where the question's content words occur in a passage:
 // the evidence around which the answer is looked for.
@@ -20,6 +24,9 @@ type matchInfo struct {
 	// sentence (distinct words); sentRank ranks sentences by it (0 best).
 	sentScore []float32
 	sentCover []float32
+	// sentBigram is the share of the question's word pairs (consecutive
+	// stems, one at least a content word) found in each sentence.
+	sentBigram []float32
 	sentRank  []int
 	// positions maps a stem hash to its token positions in the passage.
 	positions map[uint64][]int
@@ -33,6 +40,7 @@ func matchQuestion(q *questionAnalysis, p *textAnalysis) *matchInfo {
 		cum: make([]float32, n+1), cumBefore: make([]float32, n+1), cumAfter: make([]float32, n+1),
 		prevMatch: make([]int, n), nextMatch: make([]int, n),
 		sentScore: make([]float32, len(p.sents)), sentCover: make([]float32, len(p.sents)), sentRank: make([]int, len(p.sents)),
+		sentBigram: make([]float32, len(p.sents)),
 		positions: p.positions,
 	}
 	byStem := make(map[uint64]int, len(q.content))
@@ -69,6 +77,15 @@ func matchQuestion(q *questionAnalysis, p *textAnalysis) *matchInfo {
 		for s := range m.sentScore {
 			m.sentScore[s] /= q.totalIDF
 			m.sentCover[s] /= float32(len(q.content))
+		}
+	}
+	bigrams := questionBigrams(q)
+	if len(bigrams) > 0 {
+		for i := 1; i < n; i++ {
+			a, b := &p.toks[i-1], &p.toks[i]
+			if a.sent == b.sent && bigrams[[2]uint64{a.stemID, b.stemID}] {
+				m.sentBigram[b.sent] += 1 / float32(len(bigrams))
+			}
 		}
 	}
 	order := make([]int, len(p.sents))
@@ -128,4 +145,19 @@ func (m *matchInfo) anyAt(stem uint64, from, to int) bool {
 		}
 	}
 	return false
+}
+
+// questionBigrams lists the pairs of consecutive question stems that hold at
+// least one content word: a phrase copied from the passage.
+func questionBigrams(q *questionAnalysis) map[[2]uint64]bool {
+	out := map[[2]uint64]bool{}
+	toks := q.text.toks
+	for i := 1; i < len(toks); i++ {
+		a, b := &toks[i-1], &toks[i]
+		if a.kind == frtext.Punct || b.kind == frtext.Punct || (!a.content() && !b.content()) {
+			continue
+		}
+		out[[2]uint64{a.stemID, b.stemID}] = true
+	}
+	return out
 }

@@ -61,7 +61,7 @@ type scorer struct {
 }
 
 func (m *Model) newScorer(q *questionAnalysis, p *textAnalysis) *scorer {
-	return &scorer{m: m, ctx: newSpanContext(q, p, m.params.Features, m.vectors), buf: featVec{mask: uint64(len(m.weights) - 1)}}
+	return &scorer{m: m, ctx: newSpanContext(q, p, m.params.Features, m.idf, m.vectors), buf: featVec{mask: uint64(len(m.weights) - 1)}}
 }
 
 func (s *scorer) score(i, j int) float64 {

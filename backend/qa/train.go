@@ -92,6 +92,7 @@ func Train(ctx context.Context, train, dev []Example, opts TrainOptions, progres
 		if err != nil {
 			return nil, report, err
 		}
+		lr.averageInto(m.weights)
 		er := EpochReport{Epoch: epoch, Loss: loss}
 		if len(devItems) > 0 {
 			sum, _, err := m.evaluateItems(ctx, devItems, o.Workers)
@@ -114,6 +115,7 @@ func Train(ctx context.Context, train, dev []Example, opts TrainOptions, progres
 	if best != nil {
 		copy(m.weights, best)
 	}
+	lr = nil
 	report.Duration = time.Since(started)
 	m.info = ModelInfo{
 		FormatVersion:    ModelFormatVersion,
@@ -252,12 +254,19 @@ func (m *Model) evaluateItems(ctx context.Context, items []evalItem, workers int
 	return acc.Summary(), preds, nil
 }
 
-// learner trains the model's weights with AdaGrad on the softmax
-// likelihood of the gold spans among all candidate spans of the passage.
+// learner trains weights with AdaGrad on the softmax likelihood of the gold
+// spans among all candidate spans of the passage, and keeps their running
+// average: the averaged weights, which the model gets, generalise better
+// than the last ones.
 type learner struct {
-	m    *Model
-	o    TrainOptions
-	sq   []float32 // AdaGrad's accumulated squared gradients
+	m *Model // a copy of the model that holds the live (not averaged) weights
+	o TrainOptions
+	// sq is AdaGrad's accumulated squared gradients.
+	sq []float32
+	// sum accumulates step × update, so that the average is
+	// weights - sum/steps (the averaged perceptron trick).
+	sum   []float32
+	steps float64
 	rng  *rand.Rand
 	bufs []gradBuf
 }
@@ -279,7 +288,9 @@ type gradBuf struct {
 }
 
 func newLearner(m *Model, o TrainOptions) *learner {
-	l := &learner{m: m, o: o, sq: make([]float32, len(m.weights)), rng: rand.New(rand.NewPCG(o.Seed, 0x9e3779b97f4a7c15)), bufs: make([]gradBuf, o.BatchSize)}
+	live := *m
+	live.weights = append([]float32(nil), m.weights...)
+	l := &learner{m: &live, o: o, sq: make([]float32, len(m.weights)), sum: make([]float32, len(m.weights)), rng: rand.New(rand.NewPCG(o.Seed, 0x9e3779b97f4a7c15)), bufs: make([]gradBuf, o.BatchSize)}
 	for i := range l.bufs {
 		l.bufs[i].feats.mask = uint64(len(m.weights) - 1)
 		l.bufs[i].acc = make([]float32, len(m.weights))
@@ -376,11 +387,27 @@ func (l *learner) gradient(it *trainItem, buf *gradBuf) {
 
 // apply performs the AdaGrad step of one gradient.
 func (l *learner) apply(buf *gradBuf) {
-	w, sq := l.m.weights, l.sq
+	w, sq, sum := l.m.weights, l.sq, l.sum
 	eta, l2 := float32(l.o.LearningRate), float32(l.o.L2)
+	l.steps++
+	c := float32(l.steps)
 	for k, idx := range buf.idx {
 		g := buf.g[k] + l2*w[idx]
 		sq[idx] += g * g
-		w[idx] -= eta * g / (float32(math.Sqrt(float64(sq[idx]))) + 1e-6)
+		delta := -eta * g / (float32(math.Sqrt(float64(sq[idx]))) + 1e-6)
+		w[idx] += delta
+		sum[idx] += c * delta
+	}
+}
+
+// averageInto writes the average of the weights over all steps so far.
+func (l *learner) averageInto(dst []float32) {
+	if l.steps == 0 {
+		copy(dst, l.m.weights)
+		return
+	}
+	inv := float32(1 / l.steps)
+	for i, w := range l.m.weights {
+		dst[i] = w - l.sum[i]*inv
 	}
 }

@@ -298,4 +298,3 @@ func (h *Handlers) oidcLogoutCallback(c echo.Context) error {
 	}
 	return c.Redirect(http.StatusFound, "/?deconnecte=1")
 }
-

@@ -78,7 +78,9 @@ func (h *Handlers) MeRoutes() []api.Route {
 	}
 }
 
-func principal(c echo.Context) *identity.Principal { return identity.FromContext(c.Request().Context()) }
+func principal(c echo.Context) *identity.Principal {
+	return identity.FromContext(c.Request().Context())
+}
 
 func (h *Handlers) me(c echo.Context) error {
 	u, err := h.svc.store.UserByID(c.Request().Context(), principal(c).UserID)

@@ -172,10 +172,10 @@ func (s *Service) ExportData(ctx context.Context, userID int64, sections []DataS
 		evOut = append(evOut, eventOut{e.CreatedAt, e.Action, e.IP})
 	}
 	out := map[string]any{
-		"exported_at": s.now(),
-		"account":     ProfileOf(u),
-		"identities":  idOut,
-		"api_tokens":  toks,
+		"exported_at":     s.now(),
+		"account":         ProfileOf(u),
+		"identities":      idOut,
+		"api_tokens":      toks,
 		"security_events": evOut,
 	}
 	for _, sec := range sections {

@@ -144,7 +144,9 @@ func (f *LoginFailure) Error() string {
 
 func (f *LoginFailure) Unwrap() error { return f.Err }
 
-func fail(code, reason string, err error) error { return &LoginFailure{Code: code, Reason: reason, Err: err} }
+func fail(code, reason string, err error) error {
+	return &LoginFailure{Code: code, Reason: reason, Err: err}
+}
 
 // AgentClaims are the identity claims ProConnect returns in userinfo.
 type AgentClaims struct {

@@ -15,6 +15,7 @@ import (
 	"embed"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,13 +44,14 @@ const (
 // Lexicon answers membership questions about words. It is read-only after
 // loading and safe for concurrent use.
 type Lexicon struct {
-	firstNames map[string]uint8 // folded -> frequency bucket 1..7
-	surnames   map[string]uint8
-	capsRatio  map[string]uint8 // folded -> CapsBucket
-	kinds      map[string]Kind  // folded -> kinds
-	communes   *PhraseSet
-	surPhrases *PhraseSet // multi-word surnames (LE GALL, DA SILVA)
-	brandPh    *PhraseSet // multi-word brands
+	firstNames   map[string]uint8 // folded -> frequency bucket 1..7
+	surnames     map[string]uint8
+	capsRatio    map[string]uint8 // folded -> CapsBucket
+	kinds        map[string]Kind  // folded -> kinds
+	communes     *PhraseSet
+	communeNames []string   // display forms, sorted
+	surPhrases   *PhraseSet // multi-word surnames (LE GALL, DA SILVA)
+	brandPh      *PhraseSet // multi-word brands
 }
 
 var loadDefault = sync.OnceValues(func() (*Lexicon, error) { return load(files) })
@@ -77,7 +79,10 @@ func load(fsys embed.FS) (*Lexicon, error) {
 	if err := readBuckets(fsys, "data/caps.tsv.gz", lx.capsRatio, nil); err != nil {
 		return nil, err
 	}
-	if err := readLines(fsys, "data/communes.txt.gz", func(s string) { lx.communes.Add(s, 1) }); err != nil {
+	if err := readLines(fsys, "data/communes.txt.gz", func(s string) {
+		lx.communes.Add(s, 1)
+		lx.communeNames = append(lx.communeNames, s)
+	}); err != nil {
 		return nil, err
 	}
 	for name, k := range map[string]Kind{
@@ -207,3 +212,38 @@ func (lx *Lexicon) SurnamePhrases() *PhraseSet { return lx.surPhrases }
 
 // BrandPhrases matches brands written in several words (Louis Vuitton).
 func (lx *Lexicon) BrandPhrases() *PhraseSet { return lx.brandPh }
+
+// FirstNames returns the first names (folded) whose frequency bucket is at
+// least min, sorted, for generating examples.
+func (lx *Lexicon) FirstNames(min uint8) []string { return keysAtLeast(lx.firstNames, min) }
+
+// Surnames returns the surnames (folded) whose frequency bucket is at least
+// min, sorted.
+func (lx *Lexicon) Surnames(min uint8) []string { return keysAtLeast(lx.surnames, min) }
+
+// CommuneNames returns the commune names as written, sorted.
+func (lx *Lexicon) CommuneNames() []string { return lx.communeNames }
+
+// List returns the words of a hand-written list with a kind (jobs, brands...),
+// folded and sorted.
+func (lx *Lexicon) List(k Kind) []string {
+	var out []string
+	for w, kinds := range lx.kinds {
+		if kinds&k != 0 {
+			out = append(out, w)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func keysAtLeast(m map[string]uint8, min uint8) []string {
+	var out []string
+	for k, v := range m {
+		if v >= min {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

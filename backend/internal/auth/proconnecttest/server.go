@@ -97,7 +97,7 @@ type Server struct {
 
 type authRequest struct {
 	clientID, redirectURI, state, nonce, challenge, scope, acr string
-	expires                                                     time.Time
+	expires                                                    time.Time
 }
 
 type issuedCode struct {
