@@ -3,11 +3,13 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -205,6 +207,116 @@ func TestServeStopsCleanlyOnSIGTERMDuringRequests(t *testing.T) {
 			if !strings.Contains(p.logs.String(), "PIAF stopped") {
 				t.Fatalf("no clean stop in the logs:\n%s", p.logs)
 			}
+		})
+	}
+}
+
+// demoClient signs in as the demo administration account (it may hold API
+// tokens, whose creation is the write the test counts).
+func demoClient(t *testing.T, url string) (*http.Client, string) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	body := `{"email":"administration@demo.piaf.local","password":"demo-administration-mot-de-passe"}`
+	req, _ := http.NewRequest("POST", url+"/api/v1/auth/login", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", url)
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var info struct {
+		CSRFToken string `json:"csrf_token"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&info); err != nil || res.StatusCode != 200 {
+		t.Fatalf("demo login: %d %v", res.StatusCode, err)
+	}
+	return c, info.CSRFToken
+}
+
+// TestSIGTERMLosesNoAcknowledgedWrite writes continuously (API tokens are
+// created, each answer 201 an acknowledged commit), stops the server with
+// SIGTERM in the middle, restarts it and checks every acknowledged write
+// is there.
+func TestSIGTERMLosesNoAcknowledgedWrite(t *testing.T) {
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		t.Run(dialect, func(t *testing.T) {
+			env := []string{"PIAF_DATA_DIR=" + t.TempDir()}
+			if dialect == "postgres" {
+				env = append(env, "PIAF_DATABASE_URL="+postgresURL(t))
+			}
+			p := startServe(t, env, "--demo")
+			client, csrf := demoClient(t, p.url)
+			var mu sync.Mutex
+			acked := map[int64]bool{}
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			for w := range 6 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := 0; ; i++ {
+						select {
+						case <-stop:
+							return
+						default:
+						}
+						body := fmt.Sprintf(`{"name":"écrit %d-%d","scopes":["datasets:read"]}`, w, i)
+						req, _ := http.NewRequest("POST", p.url+"/api/v1/me/tokens", strings.NewReader(body))
+						req.Header.Set("Content-Type", "application/json")
+						req.Header.Set("Origin", p.url)
+						req.Header.Set("X-CSRF-Token", csrf)
+						res, err := client.Do(req)
+						if err != nil {
+							time.Sleep(5 * time.Millisecond)
+							continue
+						}
+						var tok struct {
+							ID int64 `json:"id"`
+						}
+						_ = json.NewDecoder(res.Body).Decode(&tok)
+						res.Body.Close()
+						if res.StatusCode == 201 {
+							mu.Lock()
+							acked[tok.ID] = true
+							mu.Unlock()
+						}
+					}
+				}()
+			}
+			time.Sleep(700 * time.Millisecond)
+			code, took := p.stop(t)
+			close(stop)
+			wg.Wait()
+			if code != 0 || took > 10*time.Second {
+				t.Fatalf("exit %d after %s\n%s", code, took, p.logs)
+			}
+			if len(acked) == 0 {
+				t.Fatal("no write was acknowledged before the signal")
+			}
+			p2 := startServe(t, env)
+			client2, _ := demoClient(t, p2.url)
+			res, err := client2.Get(p2.url + "/api/v1/me/tokens")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var tokens []struct {
+				ID int64 `json:"id"`
+			}
+			_ = json.NewDecoder(res.Body).Decode(&tokens)
+			res.Body.Close()
+			present := map[int64]bool{}
+			for _, tk := range tokens {
+				present[tk.ID] = true
+			}
+			for id := range acked {
+				if !present[id] {
+					t.Errorf("acknowledged token %d lost", id)
+				}
+			}
+			t.Logf("%d acknowledged writes, %d present after restart", len(acked), len(present))
+			p2.stop(t)
 		})
 	}
 }

@@ -81,3 +81,31 @@ func TestVersion(t *testing.T) {
 		t.Fatalf("%d %q", code, out)
 	}
 }
+
+func TestUserCommandsBootstrapAnAdmin(t *testing.T) {
+	env := []string{"PIAF_DATA_DIR=" + t.TempDir()}
+	runWithStdin := func(stdin string, args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		e := &cliEnv{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb, environ: env}
+		return dispatch(context.Background(), e, args), out.String(), errb.String()
+	}
+	if code, _, stderr := runWithStdin("court\n", "user", "create", "--email", "chef@exemple.fr", "--role", "admin"); code != 1 || !strings.Contains(stderr, "password") {
+		t.Fatalf("weak password: %d %q", code, stderr)
+	}
+	code, out, stderr := runWithStdin("cheval-batterie-agrafe-correcte-42\n", "user", "create", "--email", "chef@exemple.fr", "--role", "admin")
+	if code != 0 || !strings.Contains(out, "role admin") {
+		t.Fatalf("create: %d %q %q", code, out, stderr)
+	}
+	if code, _, stderr := runWithStdin("cheval-batterie-agrafe-correcte-42\n", "user", "create", "--email", "CHEF@exemple.fr"); code != 1 || !strings.Contains(stderr, "already") {
+		t.Fatalf("duplicate: %d %q", code, stderr)
+	}
+	if code, out, _ := runWithStdin("", "user", "grant", "--email", "chef@exemple.fr", "--role", "moderator"); code != 1 {
+		t.Fatalf("demoting the last admin: %d %q", code, out)
+	}
+	if code, out, _ := runWithStdin("", "user", "revoke-sessions", "--email", "chef@exemple.fr"); code != 0 || !strings.Contains(out, "0 session") {
+		t.Fatalf("revoke: %d %q", code, out)
+	}
+	if code, _, _ := runWithStdin("", "user", "create", "--email", "x@exemple.fr", "--password", "inline"); code != 2 {
+		t.Fatal("a --password flag must not exist")
+	}
+}

@@ -255,3 +255,31 @@ func (e *Env) Count(table, where string, args ...any) int64 {
 	}
 	return n
 }
+
+// SessionClient opens a fresh session for u without a password round trip
+// (cheap enough to give each request of a matrix its own session).
+func (e *Env) SessionClient(u *auth.User) *Client {
+	e.T.Helper()
+	ns, err := e.App.Auth.StartSession(context.Background(), u, "", "", "", auth.RequestMeta{IP: "127.0.0.1"})
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	c := e.NewClient()
+	req, _ := http.NewRequest(http.MethodGet, e.URL, nil)
+	c.HTTP.Jar.SetCookies(req.URL, []*http.Cookie{{Name: "piaf_session", Value: ns.Cookie, Path: "/"}})
+	c.CSRF = ns.CSRFToken
+	return c
+}
+
+// TokenClient returns a client calling with a new API token of u.
+func (e *Env) TokenClient(u *auth.User, scopes ...identity.Scope) *Client {
+	e.T.Helper()
+	ct, err := e.App.Auth.CreateToken(context.Background(), &identity.Principal{UserID: u.ID, Role: u.Role},
+		auth.TokenRequest{Name: "test", Scopes: scopes}, auth.RequestMeta{IP: "127.0.0.1"})
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	c := e.NewClient()
+	c.Bearer = ct.Secret
+	return c
+}
