@@ -202,4 +202,6 @@ func describeErr(err error) string {
 }
 
 // operatorMeta marks audit events made from the command line.
-func operatorMeta() auth.RequestMeta { return auth.RequestMeta{IP: "cli", UserAgent: "piaf command line"} }
+func operatorMeta() auth.RequestMeta {
+	return auth.RequestMeta{IP: "cli", UserAgent: "piaf command line"}
+}
