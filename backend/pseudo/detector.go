@@ -87,10 +87,12 @@ func (d *Detector) Detect(ctx context.Context, text string) ([]Entity, error) {
 		if err != nil {
 			return nil, err
 		}
-		ents = addNonOverlapping(ents, model)
+		ents = addNonOverlapping(ents, an.refinePersons(model))
 	}
 	if !d.opts.NoNameCues {
-		ents = addNonOverlapping(ents, an.nameCues())
+		cues := an.nameCues()
+		ents = preferLongerCues(ents, cues)
+		ents = addNonOverlapping(ents, cues)
 	}
 	if !d.opts.NoPropagation {
 		ents = addNonOverlapping(ents, an.propagate(ents))

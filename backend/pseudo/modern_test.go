@@ -92,13 +92,15 @@ func modernReport(t *testing.T, det *Detector, verbose bool) map[string]Scores {
 				t.Fatal(err)
 			}
 			var p []Span
+			src := map[Span]string{}
 			for _, e := range ents {
 				p = append(p, Span{e.Start, e.End, e.Label})
+				src[Span{e.Start, e.End, e.Label}] = fmt.Sprintf("%s %.2f", e.Source, e.Score)
 			}
 			gold = append(gold, d.Spans)
 			pred = append(pred, p)
 			if verbose && name != "holdout" {
-				logDiff(t, d, p)
+				logDiff(t, d, p, src)
 			}
 		}
 		ev := Score(gold, pred, []string{LabelPER})
@@ -116,7 +118,7 @@ func modernReport(t *testing.T, det *Detector, verbose bool) map[string]Scores {
 	return out
 }
 
-func logDiff(t *testing.T, d Document, pred []Span) {
+func logDiff(t *testing.T, d Document, pred []Span, src map[Span]string) {
 	r := []rune(d.Text)
 	gold := map[Span]bool{}
 	for _, s := range d.Spans {
@@ -132,7 +134,7 @@ func logDiff(t *testing.T, d Document, pred []Span) {
 		}
 		p[s] = true
 		if !gold[s] {
-			lines = append(lines, fmt.Sprintf("  FP %q", string(r[s.Start:s.End])))
+			lines = append(lines, fmt.Sprintf("  FP %q (%s)", string(r[s.Start:s.End]), src[s]))
 		}
 	}
 	for s := range gold {

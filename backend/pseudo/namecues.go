@@ -27,7 +27,8 @@ var nameParticles = map[string]bool{
 // notNameKinds are the lexicon kinds that rule a capitalised word out as a
 // name part.
 const notNameKinds = gazetteer.KindJob | gazetteer.KindDepartment | gazetteer.KindEnglish |
-	gazetteer.KindAcronym | gazetteer.KindBrand | gazetteer.KindTitle | gazetteer.KindDeterminer
+	gazetteer.KindAcronym | gazetteer.KindBrand | gazetteer.KindTitle | gazetteer.KindDeterminer |
+	gazetteer.KindCommon
 
 type capClass uint8
 

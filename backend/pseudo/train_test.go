@@ -41,7 +41,7 @@ func smallCorpus(t testing.TB, novel string, sentences int) TrainingSource {
 func TestTrainSaveLoadDetect(t *testing.T) {
 	src := smallCorpus(t, "BelAmi", 600)
 	var seen []TrainProgress
-	m, rep, err := Train(context.Background(), []TrainingSource{src}, TrainOptions{Epochs: 3, Dev: smallCorpus(t, "EugenieGrandet", 100).Documents}, func(p TrainProgress) { seen = append(seen, p) })
+	m, rep, err := Train(context.Background(), []TrainingSource{src}, TrainOptions{Epochs: 3, SyntheticDocs: 40, Dev: smallCorpus(t, "EugenieGrandet", 100).Documents}, func(p TrainProgress) { seen = append(seen, p) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestTrainSaveLoadDetect(t *testing.T) {
 		}
 	}
 	// Same seed, same data: same model.
-	m3, _, _ := Train(context.Background(), []TrainingSource{src}, TrainOptions{Epochs: 3, Dev: smallCorpus(t, "EugenieGrandet", 100).Documents}, nil)
+	m3, _, _ := Train(context.Background(), []TrainingSource{src}, TrainOptions{Epochs: 3, SyntheticDocs: 40, Dev: smallCorpus(t, "EugenieGrandet", 100).Documents}, nil)
 	var buf3 bytes.Buffer
 	m3.Info.TrainedAt = m.Info.TrainedAt
 	m3.Save(&buf3)
@@ -91,7 +91,7 @@ func TestTrainSaveLoadDetect(t *testing.T) {
 
 func TestLoadModelErrors(t *testing.T) {
 	src := smallCorpus(t, "BelAmi", 100)
-	m, _, err := Train(context.Background(), []TrainingSource{src}, TrainOptions{Epochs: 1}, nil)
+	m, _, err := Train(context.Background(), []TrainingSource{src}, TrainOptions{Epochs: 1, NoSynthetic: true}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func TestLoadModelErrors(t *testing.T) {
 func TestTrainHonoursCancellation(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, _, err := Train(ctx, []TrainingSource{smallCorpus(t, "BelAmi", 50)}, TrainOptions{}, nil); !errors.Is(err, context.Canceled) {
+	if _, _, err := Train(ctx, []TrainingSource{smallCorpus(t, "BelAmi", 50)}, TrainOptions{NoSynthetic: true}, nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("got %v", err)
 	}
 	if _, _, err := Train(context.Background(), []TrainingSource{{Name: "empty"}}, TrainOptions{}, nil); !errors.Is(err, ErrNoTrainingData) {

@@ -27,7 +27,7 @@ import (
 var files embed.FS
 
 // Kind says what non-name knowledge a word carries.
-type Kind uint8
+type Kind uint16
 
 // Kinds of "not a name" words. A word may have several (a bit set).
 const (
@@ -39,6 +39,7 @@ const (
 	KindDeterminer
 	KindTitle
 	KindRoadType
+	KindCommon
 )
 
 // Lexicon answers membership questions about words. It is read-only after
@@ -90,6 +91,7 @@ func load(fsys embed.FS) (*Lexicon, error) {
 		"lists/english.txt": KindEnglish, "lists/acronyms.txt": KindAcronym,
 		"lists/brands.txt": KindBrand, "lists/determiners.txt": KindDeterminer,
 		"lists/titles.txt": KindTitle, "lists/roadtypes.txt": KindRoadType,
+		"lists/common.txt": KindCommon,
 	} {
 		err := readLines(fsys, name, func(s string) {
 			if strings.ContainsRune(s, ' ') {

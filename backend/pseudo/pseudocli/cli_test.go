@@ -137,7 +137,7 @@ func TestTrainEvalDetectWithModel(t *testing.T) {
 	train := filepath.Join(dir, "train.conll")
 	os.WriteFile(train, []byte(strings.Repeat(tinyCoNLL+"\n", 20)), 0o644)
 	model := filepath.Join(dir, "m.model")
-	code, out, stderr := run(t, "", "train", "--train", train, "--dev", train, "--out", model, "--epochs", "3", "--quiet")
+	code, out, stderr := run(t, "", "train", "--train", train, "--dev", train, "--out", model, "--epochs", "3", "--synthetic", "20", "--quiet")
 	if code != 0 {
 		t.Fatalf("train: %d %s", code, stderr)
 	}

@@ -20,6 +20,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	epochs := fs.Int("epochs", 12, "passes over the training data")
 	seed := fs.Uint64("seed", 1, "shuffling seed (training is deterministic for a seed)")
 	noCopies := fs.Bool("no-source-copies", false, "share all weights between corpora instead of per-corpus feature copies")
+	synthetic := fs.Int("synthetic", pseudo.DefaultSyntheticDocs, "generated modern documents added to the training data (signatures, attendee lists, headings...); 0 for none")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -54,7 +55,10 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		s.Weight = weight
 		sources = append(sources, s)
 	}
-	opts := pseudo.TrainOptions{Epochs: *epochs, Seed: *seed, NoSourceCopies: *noCopies}
+	if *synthetic < 0 {
+		return usagef("--synthetic must be 0 or more")
+	}
+	opts := pseudo.TrainOptions{Epochs: *epochs, Seed: *seed, NoSourceCopies: *noCopies, NoSynthetic: *synthetic == 0, SyntheticDocs: *synthetic}
 	if *dev != "" {
 		d, err := pseudo.ReadCorpusFile(*dev)
 		if err != nil {

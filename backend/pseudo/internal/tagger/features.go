@@ -498,7 +498,7 @@ func (x *Extractor) tokenFeatures(dst []uint64, info []tokInfo, s tokens.Segment
 			add(tDocAfterFirst, cls)
 		}
 	}
-	for k := gazetteer.Kind(1); k != 0 && k <= gazetteer.KindRoadType; k <<= 1 {
+	for k := gazetteer.Kind(1); k != 0 && k <= gazetteer.KindCommon; k <<= 1 {
 		if in.kinds&k != 0 {
 			add(tKind, uint64(k)<<8|cls)
 		}

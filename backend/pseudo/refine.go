@@ -1,0 +1,167 @@
+package pseudo
+
+import (
+	"strings"
+	"unicode"
+
+	"github.com/lab-ia/piaf/backend/pseudo/gazetteer"
+)
+
+// wordKinds are the lexicon kinds that mark a word as a common word, a job,
+// a brand or an acronym rather than part of a person's name.
+const wordKinds = gazetteer.KindJob | gazetteer.KindDepartment | gazetteer.KindEnglish |
+	gazetteer.KindAcronym | gazetteer.KindBrand | gazetteer.KindCommon
+
+// refinePersons applies the product's conventions and the "not a name"
+// knowledge to the tagger's PER spans: titles, articles and particles at
+// the edges are trimmed ("Alix PRINTEMS Monsieur" -> "Alix PRINTEMS"), and
+// a span holding a job title, a brand, an English business word, an
+// acronym or a common word ("Privacy by Design", "Renault Trucks", "Groupe
+// SEB") is dropped unless a common first name or a civil title vouches for
+// it ("Norbert CHANEL", "M. Renault").
+func (a *analysis) refinePersons(ents []Entity) []Entity {
+	var split []Entity
+	for _, e := range ents {
+		split = append(split, a.splitAtTitles(e)...)
+	}
+	out := ents[:0]
+	for _, e := range split {
+		if e.Label != LabelPER {
+			out = append(out, e)
+			continue
+		}
+		from, to := a.tokenRange(e.Start, e.End)
+		for from < to && a.edgeNoise(from) {
+			from++
+		}
+		for to > from && a.edgeNoise(to-1) {
+			to--
+		}
+		if from == to {
+			continue
+		}
+		titled := from > 0 && civilTitles[a.folded[from-1]]
+		// A common first name opening the span vouches for it ("Norbert
+		// CHANEL"), not one closing it ("Uber France").
+		f0 := a.folded[from]
+		strongFirst := a.lex.FirstName(f0) >= 4 && capitalisation(a.toks[from].Text) != capNone && a.lex.Kinds(f0)&wordKinds == 0
+		notName := false
+		for k := from; k < to; k++ {
+			f := a.folded[k]
+			if a.lex.Kinds(f)&wordKinds != 0 {
+				notName = true
+			}
+		}
+		if notName && !strongFirst && !titled {
+			continue
+		}
+		if t := a.toks[from].Text; strings.HasSuffix(t, ".") && capitalisation(t) != capInitial && !titled && letterCount(t) > 1 {
+			continue // "Art. R", "Réf. X"
+		}
+		if from == e.Start && to == e.End {
+			out = append(out, e)
+			continue
+		}
+		out = append(out, a.entity(from, to, e.Label, e.Score, e.Source))
+	}
+	return out
+}
+
+// edgeNoise reports whether token k cannot start or end a person's span:
+// a title, an article, a lower-case particle or punctuation.
+func (a *analysis) edgeNoise(k int) bool {
+	t := a.toks[k].Text
+	if !hasLetter(t) {
+		return true
+	}
+	kinds := a.lex.Kinds(a.folded[k])
+	if kinds&gazetteer.KindTitle != 0 && a.lex.Surname(a.folded[k]) == 0 {
+		return true
+	}
+	if kinds&gazetteer.KindTitle != 0 && capitalisation(t) == capNone {
+		return true
+	}
+	if kinds&gazetteer.KindDeterminer != 0 && capitalisation(t) == capNone {
+		return true
+	}
+	return nameParticles[a.folded[k]] && capitalisation(t) == capNone
+}
+
+func letterCount(s string) int {
+	n := 0
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			n++
+		}
+	}
+	return n
+}
+
+// preferLongerCues lets a gazetteer cue replace the tagger's person spans it
+// strictly contains: the cue knows that "H." in "H. Lambert" or "LEBRUN" in
+// "LEBRUN Hervé" belongs to the name. Other cues only fill gaps.
+func preferLongerCues(ents, cues []Entity) []Entity {
+	for _, c := range cues {
+		if c.Label != LabelPER {
+			continue
+		}
+		covered, ok := []int{}, true
+		for i, e := range ents {
+			if e.End <= c.Start || e.Start >= c.End {
+				continue
+			}
+			if e.Label != LabelPER || e.Source != SourceModel || e.Start < c.Start || e.End > c.End {
+				ok = false
+				break
+			}
+			covered = append(covered, i)
+		}
+		if !ok || len(covered) == 0 {
+			continue
+		}
+		if len(covered) == 1 && ents[covered[0]].Start == c.Start && ents[covered[0]].End == c.End {
+			continue
+		}
+		score := c.Score
+		for _, i := range covered {
+			score = max(score, ents[i].Score)
+		}
+		keep := ents[:0]
+		for i, e := range ents {
+			if len(covered) > 0 && i == covered[0] {
+				covered = covered[1:]
+				continue
+			}
+			keep = append(keep, e)
+		}
+		c.Score = score
+		ents = append(keep, c)
+	}
+	return ents
+}
+
+// splitAtTitles cuts a person span at a civil title inside it: "Alix
+// PRINTEMS Monsieur Gérard TEILLET" is two persons.
+func (a *analysis) splitAtTitles(e Entity) []Entity {
+	if e.Label != LabelPER {
+		return []Entity{e}
+	}
+	from, to := a.tokenRange(e.Start, e.End)
+	var out []Entity
+	start := from
+	for k := from; k < to; k++ {
+		if civilTitles[a.folded[k]] && capitalisation(a.toks[k].Text) != capNone {
+			if k > start {
+				out = append(out, a.entity(start, k, e.Label, e.Score, e.Source))
+			}
+			start = k + 1
+		}
+	}
+	if start == from {
+		return []Entity{e}
+	}
+	if start < to {
+		out = append(out, a.entity(start, to, e.Label, e.Score, e.Source))
+	}
+	return out
+}
