@@ -79,7 +79,7 @@ func (d *Detector) Detect(ctx context.Context, text string) ([]Entity, error) {
 	an.fold()
 
 	var ents []Entity
-	for _, m := range d.rec.Find(text) {
+	for _, m := range d.rec.FindTokens(text, toks) {
 		ents = append(ents, Entity{Start: m.Start, End: m.End, Label: m.Label, Text: m.Text, Score: 1, Source: SourceRule})
 	}
 	if d.model != nil {
@@ -144,22 +144,33 @@ func (d *Detector) tag(ctx context.Context, an *analysis) ([]Entity, error) {
 }
 
 // addNonOverlapping appends the candidates that overlap no entity already
-// kept: earlier sources (rules, then the model) win.
+// kept nor an earlier accepted candidate: earlier sources (rules, then the
+// model) win. It runs in O(n log n) whatever the document's size.
 func addNonOverlapping(kept, cands []Entity) []Entity {
 	if len(cands) == 0 {
 		return kept
 	}
 	sorted := slices.Clone(kept)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].Start < sorted[j].Start })
-	for _, c := range cands {
-		i := sort.Search(len(sorted), func(i int) bool { return sorted[i].End > c.Start })
-		if i < len(sorted) && sorted[i].Start < c.End {
+	sortByStart(sorted)
+	cs := slices.Clone(cands)
+	sortByStart(cs)
+	p := 0
+	acceptedEnd := -1
+	for _, c := range cs {
+		for p < len(sorted) && sorted[p].End <= c.Start {
+			p++
+		}
+		if p < len(sorted) && sorted[p].Start < c.End || c.Start < acceptedEnd {
 			continue
 		}
 		kept = append(kept, c)
-		sorted = slices.Insert(sorted, i, c)
+		acceptedEnd = c.End
 	}
 	return kept
+}
+
+func sortByStart(ents []Entity) {
+	sort.SliceStable(ents, func(i, j int) bool { return ents[i].Start < ents[j].Start })
 }
 
 // analysis is one text being detected: its tokens with their folded forms.

@@ -1,6 +1,8 @@
 package pseudo
 
 import (
+	"slices"
+	"sort"
 	"strings"
 	"unicode"
 
@@ -99,45 +101,48 @@ func letterCount(s string) int {
 
 // preferLongerCues lets a gazetteer cue replace the tagger's person spans it
 // strictly contains: the cue knows that "H." in "H. Lambert" or "LEBRUN" in
-// "LEBRUN Hervé" belongs to the name. Other cues only fill gaps.
+// "LEBRUN Hervé" belongs to the name. Other cues only fill gaps later.
 func preferLongerCues(ents, cues []Entity) []Entity {
+	if len(cues) == 0 {
+		return ents
+	}
+	sorted := slices.Clone(ents)
+	sortByStart(sorted)
+	removed := make([]bool, len(sorted))
+	var added []Entity
 	for _, c := range cues {
 		if c.Label != LabelPER {
 			continue
 		}
-		covered, ok := []int{}, true
-		for i, e := range ents {
-			if e.End <= c.Start || e.Start >= c.End {
-				continue
-			}
-			if e.Label != LabelPER || e.Source != SourceModel || e.Start < c.Start || e.End > c.End {
+		i := sort.Search(len(sorted), func(i int) bool { return sorted[i].End > c.Start })
+		j := i
+		ok := true
+		for ; j < len(sorted) && sorted[j].Start < c.End; j++ {
+			e := sorted[j]
+			if removed[j] || e.Label != LabelPER || e.Source != SourceModel || e.Start < c.Start || e.End > c.End {
 				ok = false
 				break
 			}
-			covered = append(covered, i)
 		}
-		if !ok || len(covered) == 0 {
+		if !ok || j == i || j == i+1 && sorted[i].Start == c.Start && sorted[i].End == c.End {
 			continue
 		}
-		if len(covered) == 1 && ents[covered[0]].Start == c.Start && ents[covered[0]].End == c.End {
-			continue
+		for k := i; k < j; k++ {
+			removed[k] = true
+			c.Score = max(c.Score, sorted[k].Score)
 		}
-		score := c.Score
-		for _, i := range covered {
-			score = max(score, ents[i].Score)
-		}
-		keep := ents[:0]
-		for i, e := range ents {
-			if len(covered) > 0 && i == covered[0] {
-				covered = covered[1:]
-				continue
-			}
-			keep = append(keep, e)
-		}
-		c.Score = score
-		ents = append(keep, c)
+		added = append(added, c)
 	}
-	return ents
+	if len(added) == 0 {
+		return ents
+	}
+	out := make([]Entity, 0, len(sorted)+len(added))
+	for k, e := range sorted {
+		if !removed[k] {
+			out = append(out, e)
+		}
+	}
+	return append(out, added...)
 }
 
 // splitAtTitles cuts a person span at a civil title inside it: "Alix

@@ -42,9 +42,18 @@ const (
 	KindCommon
 )
 
+// Entry is everything the lexicon knows about one folded word, for callers
+// that need it all at once (feature extraction does one lookup per token).
+type Entry struct {
+	FirstName, Surname uint8 // frequency buckets, 0 when absent
+	Caps               uint8 // CapsNever..CapsUnknown
+	Kinds              Kind
+}
+
 // Lexicon answers membership questions about words. It is read-only after
 // loading and safe for concurrent use.
 type Lexicon struct {
+	entries    map[string]Entry
 	firstNames   map[string]uint8 // folded -> frequency bucket 1..7
 	surnames     map[string]uint8
 	capsRatio    map[string]uint8 // folded -> CapsBucket
@@ -70,6 +79,7 @@ func load(fsys embed.FS) (*Lexicon, error) {
 		communes:   NewPhraseSet(),
 		surPhrases: NewPhraseSet(),
 		brandPh:    NewPhraseSet(),
+		entries:    map[string]Entry{},
 	}
 	if err := readBuckets(fsys, "data/firstnames.tsv.gz", lx.firstNames, nil); err != nil {
 		return nil, err
@@ -106,7 +116,47 @@ func load(fsys embed.FS) (*Lexicon, error) {
 			return nil, err
 		}
 	}
+	lx.buildEntries()
 	return lx, nil
+}
+
+// buildEntries merges the per-list maps into one.
+func (lx *Lexicon) buildEntries() {
+	get := func(k string) Entry {
+		e, ok := lx.entries[k]
+		if !ok {
+			e.Caps = CapsUnknown
+		}
+		return e
+	}
+	for k, v := range lx.firstNames {
+		e := get(k)
+		e.FirstName = v
+		lx.entries[k] = e
+	}
+	for k, v := range lx.surnames {
+		e := get(k)
+		e.Surname = v
+		lx.entries[k] = e
+	}
+	for k, v := range lx.capsRatio {
+		e := get(k)
+		e.Caps = v
+		lx.entries[k] = e
+	}
+	for k, v := range lx.kinds {
+		e := get(k)
+		e.Kinds = v
+		lx.entries[k] = e
+	}
+}
+
+// Lookup returns what the lexicon knows about a folded word.
+func (lx *Lexicon) Lookup(folded string) Entry {
+	if e, ok := lx.entries[folded]; ok {
+		return e
+	}
+	return Entry{Caps: CapsUnknown}
 }
 
 func open(fsys embed.FS, name string) (io.ReadCloser, error) {

@@ -19,12 +19,9 @@ var monthIndex = map[string]int{
 	"décembre": 12, "decembre": 12,
 }
 
-func findBirthDates(text string, ms []byteMatch) []byteMatch {
-	if !strings.ContainsAny(text, "0123456789") {
-		return ms
-	}
-	for _, sm := range birthRe.FindAllStringSubmatchIndex(text, -1) {
-		s, e := sm[2], sm[3]
+func findBirthDates(text string, base int, sub string, ms []byteMatch) []byteMatch {
+	for _, sm := range birthRe.FindAllStringSubmatchIndex(sub, -1) {
+		s, e := sm[2]+base, sm[3]+base
 		if validDate(text[s:e]) && boundaryOK(text, s, e) {
 			ms = append(ms, byteMatch{s, e, LabelBirthDate})
 		}

@@ -21,11 +21,15 @@ var (
 	sirenContextRe = regexp.MustCompile(`(?i)(?:siren|siret|rcs|r\.c\.s\.|immatricul|n°\s*(?:tva|entreprise)|tva\s+intra)`)
 )
 
-func findNumbers(text string, ms []byteMatch) []byteMatch {
-	if !strings.ContainsAny(text, "0123456789") {
-		return ms
+func findNumbers(text string, base int, sub string, ms []byteMatch) []byteMatch {
+	all := func(re *regexp.Regexp) [][]int {
+		locs := re.FindAllStringIndex(sub, -1)
+		for _, l := range locs {
+			l[0], l[1] = l[0]+base, l[1]+base
+		}
+		return locs
 	}
-	for _, loc := range phoneRe.FindAllStringIndex(text, -1) {
+	for _, loc := range all(phoneRe) {
 		s, e := loc[0], loc[1]
 		if text[s] == '(' && !strings.Contains(text[s:e], ")") {
 			s++
@@ -34,22 +38,22 @@ func findNumbers(text string, ms []byteMatch) []byteMatch {
 			ms = append(ms, byteMatch{s, e, LabelPhone})
 		}
 	}
-	for _, loc := range ibanRe.FindAllStringIndex(text, -1) {
+	for _, loc := range all(ibanRe) {
 		if end, ok := ibanEnd(text, loc[0], loc[1]); ok {
 			ms = append(ms, byteMatch{loc[0], end, LabelIBAN})
 		}
 	}
-	for _, loc := range nirRe.FindAllStringIndex(text, -1) {
+	for _, loc := range all(nirRe) {
 		if boundaryOK(text, loc[0], loc[1]) && ValidNIR(strings.ToUpper(onlyAlnum(text[loc[0]:loc[1]]))) {
 			ms = append(ms, byteMatch{loc[0], loc[1], LabelNIR})
 		}
 	}
-	for _, loc := range siretRe.FindAllStringIndex(text, -1) {
+	for _, loc := range all(siretRe) {
 		if boundaryOK(text, loc[0], loc[1]) && ValidSIRET(onlyAlnum(text[loc[0]:loc[1]])) {
 			ms = append(ms, byteMatch{loc[0], loc[1], LabelSIRET})
 		}
 	}
-	for _, loc := range sirenRe.FindAllStringIndex(text, -1) {
+	for _, loc := range all(sirenRe) {
 		s, e := loc[0], loc[1]
 		if !boundaryOK(text, s, e) || !ValidSIREN(onlyAlnum(text[s:e])) {
 			continue
@@ -60,12 +64,12 @@ func findNumbers(text string, ms []byteMatch) []byteMatch {
 			ms = append(ms, byteMatch{s, e, LabelSIREN})
 		}
 	}
-	for _, loc := range cardRe.FindAllStringIndex(text, -1) {
+	for _, loc := range all(cardRe) {
 		if boundaryOK(text, loc[0], loc[1]) && validCard(onlyAlnum(text[loc[0]:loc[1]])) {
 			ms = append(ms, byteMatch{loc[0], loc[1], LabelCard})
 		}
 	}
-	for _, loc := range ipv4Re.FindAllStringIndex(text, -1) {
+	for _, loc := range all(ipv4Re) {
 		s, e := loc[0], loc[1]
 		if !boundaryOK(text, s, e) || s > 0 && text[s-1] == '.' || e+1 < len(text) && text[e] == '.' && isDigitASCII(text[e+1]) {
 			continue

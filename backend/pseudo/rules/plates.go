@@ -22,8 +22,13 @@ var fniWords = map[string]bool{
 	"H": true, "M": true, "A": true, "ET": true, "DE": true, "LE": true, "LA": true,
 }
 
-func findPlates(text string, ms []byteMatch) []byteMatch {
-	for _, sm := range sivRe.FindAllStringSubmatchIndex(text, -1) {
+func findPlates(text string, base int, sub string, ms []byteMatch) []byteMatch {
+	for _, sm := range sivRe.FindAllStringSubmatchIndex(sub, -1) {
+		for k := range sm {
+			if sm[k] >= 0 {
+				sm[k] += base
+			}
+		}
 		s, e := sm[0], sm[1]
 		sep1, sep2 := text[sm[2]:sm[3]], text[sm[4]:sm[5]]
 		if sep1 != sep2 || !boundaryOK(text, s, e) {
@@ -35,7 +40,8 @@ func findPlates(text string, ms []byteMatch) []byteMatch {
 		}
 		ms = append(ms, byteMatch{s, e, LabelPlate})
 	}
-	for _, loc := range fniRe.FindAllStringIndex(text, -1) {
+	for _, loc := range fniRe.FindAllStringIndex(sub, -1) {
+		loc[0], loc[1] = loc[0]+base, loc[1]+base
 		s, e := loc[0], loc[1]
 		if !boundaryOK(text, s, e) {
 			continue

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/lab-ia/piaf/backend/pseudo/gazetteer"
+	"github.com/lab-ia/piaf/backend/pseudo/internal/tokens"
 )
 
 // Labels of the structured entities, as the detect output writes them.
@@ -67,15 +68,22 @@ func New(lex *gazetteer.Lexicon) *Recognizer {
 }
 
 // Find returns the non-overlapping identifiers of text, sorted by start.
-func (r *Recognizer) Find(text string) []Match {
+func (r *Recognizer) Find(text string) []Match { return r.FindTokens(text, nil) }
+
+// FindTokens is Find for a text already tokenised by the engine's tokenizer
+// (the detector shares its tokens; nil tokenises).
+func (r *Recognizer) FindTokens(text string, toks []tokens.Token) []Match {
 	var ms []byteMatch
-	ms = findEmails(text, ms)
-	ms = findNumbers(text, ms)
-	ms = findIPv6(text, ms)
-	ms = findPlates(text, ms)
-	ms = findBirthDates(text, ms)
+	ms = findIn(text, byteWindows(text, '@', 80, 260), ms, findEmails)
+	ms = findIn(text, numericWindows(text), ms, findNumbers)
+	ms = findIn(text, numericWindows(text), ms, findPlates)
+	ms = findIn(text, hexColonWindows(text), ms, findIPv6)
+	ms = findIn(text, birthWindows(text), ms, findBirthDates)
 	if r.lex != nil {
-		ms = r.findAddresses(text, ms)
+		if toks == nil {
+			toks = tokens.Tokenize(text)
+		}
+		ms = r.findAddresses(text, toks, ms)
 	}
 	ms = resolveOverlaps(ms)
 	return toRunes(text, ms)

@@ -260,14 +260,11 @@ func (x *Extractor) tokenInfos(toks []tokens.Token, segs []tokens.Segment) []tok
 		in.cls = classOf(t.Text)
 		in.runes = t.End - t.Start
 		in.lineStart = t.LineStart
+		e := x.lex.Lookup(in.folded)
+		in.kinds = e.Kinds
+		in.caps = gazetteer.CapsUnknown
 		if in.cls != clsPunct && in.cls != clsDigit {
-			in.fn = x.lex.FirstName(in.folded)
-			in.sn = x.lex.Surname(in.folded)
-			in.kinds = x.lex.Kinds(in.folded)
-			in.caps = x.lex.Caps(in.folded)
-		} else {
-			in.caps = gazetteer.CapsUnknown
-			in.kinds = x.lex.Kinds(in.folded)
+			in.fn, in.sn, in.caps = e.FirstName, e.Surname, e.Caps
 		}
 	}
 	// Multi-word communes and surnames.

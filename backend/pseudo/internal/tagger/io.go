@@ -31,10 +31,8 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 		cw.Write([]byte(l))
 	}
 	put(m.Temperature)
-	hashes := make([]uint64, 0, len(m.index))
-	for h := range m.index {
-		hashes = append(hashes, h)
-	}
+	hashes := make([]uint64, 0, m.index.len())
+	m.index.each(func(h uint64, _ int32) { hashes = append(hashes, h) })
 	slices.Sort(hashes)
 	put(uint32(len(hashes)))
 	buf := make([]byte, 8)
@@ -44,7 +42,8 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	}
 	n := m.Tags.N()
 	for _, h := range hashes {
-		r := int(m.index[h])
+		row, _ := m.index.get(h)
+		r := int(row)
 		for _, v := range m.W[r*n : (r+1)*n] {
 			le.PutUint32(buf[:4], math.Float32bits(v))
 			cw.Write(buf[:4])
@@ -127,15 +126,15 @@ func ReadModel(r io.Reader) (*Model, error) {
 	}
 	nf := int(u32)
 	n := m.Tags.N()
-	m.index = make(map[uint64]int32, nf)
+	m.index = newFeatureIndex(nf)
 	buf := make([]byte, 8)
 	for i := 0; i < nf; i++ {
 		if _, err := io.ReadFull(br, buf); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrFormat, err)
 		}
-		m.index[le.Uint64(buf)] = int32(i)
+		m.index.put(le.Uint64(buf), int32(i))
 	}
-	if len(m.index) != nf {
+	if m.index.len() != nf {
 		return nil, fmt.Errorf("%w: duplicate features", ErrFormat)
 	}
 	m.W = make([]float32, nf*n)

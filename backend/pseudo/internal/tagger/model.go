@@ -10,7 +10,7 @@ import (
 type Model struct {
 	Tags TagSet
 	// index maps a feature hash to its row in W.
-	index map[uint64]int32
+	index *featureIndex
 	// W holds len(index) rows of Tags.N() weights.
 	W []float32
 	// Trans holds (N+1) rows of N: row N is the start of a sequence.
@@ -20,7 +20,7 @@ type Model struct {
 }
 
 // NumFeatures returns the number of features with a weight.
-func (m *Model) NumFeatures() int { return len(m.index) }
+func (m *Model) NumFeatures() int { return m.index.len() }
 
 // emissions fills em[t*N+y] with the score of tag y at token t of the
 // range [from, to) of a document's features.
@@ -30,7 +30,7 @@ func (m *Model) emissions(f *Features, from, to int, em []float32) {
 		row := em[(t-from)*n : (t-from+1)*n]
 		clear(row)
 		for _, h := range f.Of(t) {
-			r, ok := m.index[h]
+			r, ok := m.index.get(h)
 			if !ok {
 				continue
 			}
@@ -82,7 +82,8 @@ func grow[T any](s []T, n int) []T {
 
 // Tag decodes tokens [from, to) of a document: the best tag sequence into
 // tags, and, when probs is not nil, the marginal probability of each chosen
-// tag into probs.
+// tag into probs (left at 1 for a sequence without entities, whose scores
+// nobody reads).
 func (d *Decoder) Tag(f *Features, from, to int, tags []int, probs []float64) {
 	m := d.m
 	n := m.Tags.N()
@@ -93,8 +94,18 @@ func (d *Decoder) Tag(f *Features, from, to int, tags []int, probs []float64) {
 	d.em = grow(d.em, T*n)
 	m.emissions(f, from, to, d.em)
 	viterbi(d.em, m.Trans, n, T, tags, &d.delta, &d.back)
-	if probs != nil {
-		d.marginals(T, tags, probs)
+	if probs == nil {
+		return
+	}
+	for _, t := range tags[:T] {
+		if t != 0 {
+			d.marginals(T, tags, probs)
+			return
+		}
+	}
+	// No entity: scores are only read for entities, skip forward-backward.
+	for t := range probs[:T] {
+		probs[t] = 1
 	}
 }
 

@@ -303,7 +303,7 @@ func (p *perceptron) averaged(nShared int) ([]float32, []float32) {
 // (nearly) zero.
 func export(ts TagSet, hashes []uint64, w, trans []float32) *Model {
 	n := ts.N()
-	m := &Model{Tags: ts, index: make(map[uint64]int32), Trans: trans}
+	m := &Model{Tags: ts, index: newFeatureIndex(1 << 16), Trans: trans}
 	for i, h := range hashes {
 		row := w[i*n : (i+1)*n]
 		keep := false
@@ -316,7 +316,7 @@ func export(ts TagSet, hashes []uint64, w, trans []float32) *Model {
 		if !keep {
 			continue
 		}
-		m.index[h] = int32(len(m.W) / n)
+		m.index.put(h, int32(len(m.W)/n))
 		m.W = append(m.W, row...)
 	}
 	return m

@@ -85,6 +85,7 @@ type tokenizer struct {
 	rpos     int // code point position
 	newlines int
 	gap      int
+	chunkEnd int // end of the chunk scanned by tryWhole
 	lineHead bool
 	toks     []Token
 }
@@ -145,8 +146,12 @@ func (t *tokenizer) run() {
 	}
 }
 
-// tryWhole emits e-mail addresses and URLs as single tokens.
+// tryWhole emits e-mail addresses and URLs as single tokens. The scan of
+// a whitespace-delimited chunk is done once, at its first byte.
 func (t *tokenizer) tryWhole() bool {
+	if t.pos < t.chunkEnd {
+		return false // inside a chunk already known to hold no address
+	}
 	end := t.pos
 	hasAt, hasScheme := false, false
 	for end < len(t.text) {
@@ -161,14 +166,10 @@ func (t *tokenizer) tryWhole() bool {
 	}
 	chunk := t.text[t.pos:end]
 	if !hasAt {
-		lc := chunk
-		if len(lc) > 8 {
-			lc = lc[:8]
-		}
-		lc = strings.ToLower(lc)
-		hasScheme = strings.HasPrefix(lc, "http://") || strings.HasPrefix(lc, "https://") || strings.HasPrefix(lc, "www.")
+		hasScheme = hasPrefixFold(chunk, "http://") || hasPrefixFold(chunk, "https://") || hasPrefixFold(chunk, "www.")
 	}
 	if !hasAt && !hasScheme {
+		t.chunkEnd = end
 		return false
 	}
 	// Trailing punctuation belongs to the sentence, not to the address.
@@ -282,4 +283,8 @@ func (t *tokenizer) punct(r rune, n int) {
 		}
 	}
 	t.emit(p, rp)
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
