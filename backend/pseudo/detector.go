@@ -79,7 +79,7 @@ func (d *Detector) Detect(ctx context.Context, text string) ([]Entity, error) {
 	an.fold()
 
 	var ents []Entity
-	for _, m := range d.rec.FindTokens(text, toks) {
+	for _, m := range d.rec.FindTokens(text, toks, an.folded) {
 		ents = append(ents, Entity{Start: m.Start, End: m.End, Label: m.Label, Text: m.Text, Score: 1, Source: SourceRule})
 	}
 	if d.model != nil {
@@ -111,7 +111,7 @@ func (d *Detector) Detect(ctx context.Context, text string) ([]Entity, error) {
 func (d *Detector) tag(ctx context.Context, an *analysis) ([]Entity, error) {
 	dec := d.decoders.Get().(*tagger.Decoder)
 	defer d.decoders.Put(dec)
-	doc := d.ext.Prepare(an.toks, an.segs)
+	doc := d.ext.PrepareFolded(an.toks, an.segs, an.folded)
 	labels := d.model.tagger.Tags.Labels
 	var f tagger.Features
 	var tags []int

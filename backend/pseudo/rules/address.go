@@ -22,11 +22,7 @@ var streetNumberSuffixes = map[string]bool{"bis": true, "ter": true, "quater": t
 // Cedex 08": a road type from the gazetteer, a name, and at least a street
 // number before it or a postcode after it (a bare "rue de Rivoli" in prose
 // is a place, left to the tagger).
-func (r *Recognizer) findAddresses(text string, toks []tokens.Token, ms []byteMatch) []byteMatch {
-	folded := make([]string, len(toks))
-	for i, t := range toks {
-		folded[i] = gazetteer.Fold(t.Text)
-	}
+func (r *Recognizer) findAddresses(text string, toks []tokens.Token, folded []string, ms []byteMatch) []byteMatch {
 	for i := 0; i < len(toks); i++ {
 		if r.lex.Kinds(folded[i])&gazetteer.KindRoadType == 0 {
 			continue

@@ -68,11 +68,12 @@ func New(lex *gazetteer.Lexicon) *Recognizer {
 }
 
 // Find returns the non-overlapping identifiers of text, sorted by start.
-func (r *Recognizer) Find(text string) []Match { return r.FindTokens(text, nil) }
+func (r *Recognizer) Find(text string) []Match { return r.FindTokens(text, nil, nil) }
 
-// FindTokens is Find for a text already tokenised by the engine's tokenizer
-// (the detector shares its tokens; nil tokenises).
-func (r *Recognizer) FindTokens(text string, toks []tokens.Token) []Match {
+// FindTokens is Find for a text already tokenised by the engine's tokenizer,
+// with the tokens' folded forms (gazetteer.Fold): the detector shares them.
+// nil tokens tokenise; nil folded forms are computed.
+func (r *Recognizer) FindTokens(text string, toks []tokens.Token, folded []string) []Match {
 	var ms []byteMatch
 	ms = findIn(text, byteWindows(text, '@', 80, 260), ms, findEmails)
 	ms = findIn(text, numericWindows(text), ms, findNumbers)
@@ -82,8 +83,15 @@ func (r *Recognizer) FindTokens(text string, toks []tokens.Token) []Match {
 	if r.lex != nil {
 		if toks == nil {
 			toks = tokens.Tokenize(text)
+			folded = nil
 		}
-		ms = r.findAddresses(text, toks, ms)
+		if folded == nil {
+			folded = make([]string, len(toks))
+			for i, t := range toks {
+				folded[i] = gazetteer.Fold(t.Text)
+			}
+		}
+		ms = r.findAddresses(text, toks, folded, ms)
 	}
 	ms = resolveOverlaps(ms)
 	return toRunes(text, ms)

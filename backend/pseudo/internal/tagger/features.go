@@ -123,7 +123,13 @@ type Doc struct {
 // document, whether it follows a title elsewhere) make the tagger consistent
 // across the document.
 func (x *Extractor) Prepare(toks []tokens.Token, segs []tokens.Segment) *Doc {
-	return &Doc{x: x, info: x.tokenInfos(toks, segs)}
+	return &Doc{x: x, info: x.tokenInfos(toks, segs, nil)}
+}
+
+// PrepareFolded is Prepare for callers that already folded the tokens
+// (gazetteer.Fold of each token's text), saving that work.
+func (x *Extractor) PrepareFolded(toks []tokens.Token, segs []tokens.Segment, folded []string) *Doc {
+	return &Doc{x: x, info: x.tokenInfos(toks, segs, folded)}
 }
 
 // Segment fills f with the features of the tokens of s only, indexed from
@@ -141,7 +147,7 @@ func (d *Doc) Segment(s tokens.Segment, f *Features) {
 // Extract computes the features of all tokens of a document at once, token
 // i's at index i (training revisits them every epoch).
 func (x *Extractor) Extract(toks []tokens.Token, segs []tokens.Segment) *Features {
-	info := x.tokenInfos(toks, segs)
+	info := x.tokenInfos(toks, segs, nil)
 	f := &Features{Hashes: make([]uint64, 0, len(toks)*48), Off: make([]int32, 1, len(toks)+1)}
 	next := 0
 	for _, s := range segs {
@@ -245,14 +251,18 @@ func shapes(s string) (long, short uint64) {
 	return long, short
 }
 
-func (x *Extractor) tokenInfos(toks []tokens.Token, segs []tokens.Segment) []tokInfo {
+func (x *Extractor) tokenInfos(toks []tokens.Token, segs []tokens.Segment, folded []string) []tokInfo {
 	info := make([]tokInfo, len(toks))
-	folded := make([]string, len(toks))
+	if folded == nil {
+		folded = make([]string, len(toks))
+		for i, t := range toks {
+			folded[i] = gazetteer.Fold(t.Text)
+		}
+	}
 	for i, t := range toks {
 		in := &info[i]
 		in.lower = lowerASCIIFast(t.Text)
-		in.folded = gazetteer.Fold(t.Text)
-		folded[i] = in.folded
+		in.folded = folded[i]
 		in.hLower = hashString(in.lower)
 		in.hRaw = hashString(t.Text)
 		in.hFold = hashString(in.folded)
