@@ -49,7 +49,8 @@ test-frontend: deps ## Frontend unit tests (Vitest) and type check
 	npm test -w frontend
 
 test-e2e: build ## Browser tests (Playwright driving /usr/bin/chromium)
-	PIAF_BIN=$(abspath $(BIN)) npm test -w e2e
+	$(GO) build -o bin/piaf-devtools ./backend/cmd/piaf-devtools
+	PIAF_BIN=$(abspath $(BIN)) PIAF_DEVTOOLS_BIN=$(abspath bin/piaf-devtools) npm test -w e2e
 
 bench: ## Benchmarks (see docs/BENCHMARKS.md)
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...

@@ -38,9 +38,74 @@ async function freePort() {
 	});
 }
 
+/** Starts a long-running helper process and waits for its ready line. */
+async function startProcess(bin, args, readyText) {
+	const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+	let out = '';
+	await new Promise((ok, fail) => {
+		const timer = setTimeout(() => fail(new Error(`${args[0]} not ready: ${out}`)), 15_000);
+		const onData = (b) => {
+			out += b.toString();
+			if (out.includes(readyText)) {
+				clearTimeout(timer);
+				ok();
+			}
+		};
+		child.stdout.on('data', onData);
+		child.stderr.on('data', onData);
+		child.once('exit', (code) => fail(new Error(`${args[0]} exited ${code}: ${out}`)));
+	});
+	return child;
+}
+
 /**
- * Starts `piaf serve` on its own PostgreSQL database and data directory.
- * Returns { url, stop, logs }. stop() sends SIGTERM and drops the database.
+ * Starts the fakes PIAF talks to in tests: the SMTP mailbox and the fake
+ * ProConnect (from bin/piaf-devtools). Returns the environment for PIAF and
+ * a way to read the received e-mails.
+ */
+async function startFakes(piafURL) {
+	const tools = process.env.PIAF_DEVTOOLS_BIN || join(repoRoot, 'bin/piaf-devtools');
+	const [smtpPort, mailHTTPPort, pcPort] = [await freePort(), await freePort(), await freePort()];
+	const mailbox = await startProcess(tools, ['mailbox', '--smtp', `127.0.0.1:${smtpPort}`, '--http', `127.0.0.1:${mailHTTPPort}`], 'mailbox ready');
+	const proconnect = await startProcess(tools, ['proconnect', '--addr', `127.0.0.1:${pcPort}`, '--piaf', piafURL, '--client-id', 'piaf-e2e', '--client-secret', 'e2e-secret'], 'fake ProConnect ready');
+	return {
+		env: {
+			PIAF_SMTP_ADDR: `127.0.0.1:${smtpPort}`,
+			PIAF_SMTP_TLS: 'none',
+			PIAF_OIDC_PROVIDERS: 'proconnect',
+			PIAF_OIDC_PROCONNECT_ISSUER: `http://127.0.0.1:${pcPort}/api/v2`,
+			PIAF_OIDC_PROCONNECT_CLIENT_ID: 'piaf-e2e',
+			PIAF_OIDC_PROCONNECT_CLIENT_SECRET: 'e2e-secret',
+			PIAF_ROLE_RULES: 'moderator:siret=13002526500013,consumer:email=*@interieur.gouv.fr'
+		},
+		async messages() {
+			const res = await fetch(`http://127.0.0.1:${mailHTTPPort}/messages`);
+			return res.json();
+		},
+		stop() {
+			mailbox.kill('SIGTERM');
+			proconnect.kill('SIGTERM');
+		}
+	};
+}
+
+/** Waits for an e-mail to `to` whose subject contains `subject`. */
+export async function waitForMail(server, to, subject) {
+	const deadline = Date.now() + 15_000;
+	while (Date.now() < deadline) {
+		const found = (await server.fakes.messages()).find(
+			(m) => m.to.some((t) => t.toLowerCase() === to.toLowerCase()) && m.subject.includes(subject)
+		);
+		if (found) return found;
+		await new Promise((r) => setTimeout(r, 200));
+	}
+	throw new Error(`no e-mail to ${to} about ${subject}`);
+}
+
+/**
+ * Starts `piaf serve` on its own PostgreSQL database and data directory,
+ * with the fake ProConnect and the mailbox beside it.
+ * Returns { url, stop, logs, fakes }. stop() sends SIGTERM and drops the database.
  */
 export async function startServer({ demo = true, env = {} } = {}) {
 	const bin = process.env.PIAF_BIN || join(repoRoot, 'bin/piaf');
@@ -49,6 +114,7 @@ export async function startServer({ demo = true, env = {} } = {}) {
 	const dataDir = mkdtempSync(join(tmpdir(), 'piaf-e2e-'));
 	const port = await freePort();
 	const url = `http://127.0.0.1:${port}`;
+	const fakes = await startFakes(url);
 	const args = ['serve'];
 	if (demo) args.push('--demo');
 	const child = spawn(bin, args, {
@@ -59,6 +125,7 @@ export async function startServer({ demo = true, env = {} } = {}) {
 			PIAF_DATABASE_URL: databaseURL(db),
 			PIAF_DATA_DIR: dataDir,
 			PIAF_LOG_FORMAT: 'json',
+			...fakes.env,
 			...env
 		},
 		stdio: ['ignore', 'pipe', 'pipe']
@@ -77,6 +144,7 @@ export async function startServer({ demo = true, env = {} } = {}) {
 			// not listening yet
 		}
 		if (child.exitCode !== null || Date.now() > deadline) {
+			fakes.stop();
 			psql(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
 			throw new Error('piaf serve did not become ready:\n' + logs.join(''));
 		}
@@ -86,11 +154,12 @@ export async function startServer({ demo = true, env = {} } = {}) {
 	async function stop() {
 		if (child.exitCode === null) child.kill('SIGTERM');
 		const result = await exited;
+		fakes.stop();
 		psql(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
 		rmSync(dataDir, { recursive: true, force: true });
 		return result;
 	}
-	return { url, stop, logs, child, exited };
+	return { url, stop, logs, child, exited, fakes };
 }
 
 /** Launches Debian's Chromium headless; nothing is downloaded. */
@@ -117,7 +186,8 @@ export async function newPage(browser, { locale = 'fr-FR' } = {}) {
 	const page = await context.newPage();
 	const problems = [];
 	page.on('console', (msg) => {
-		if (msg.type() === 'error') problems.push(msg.text());
+		// Expected API refusals (4xx) are shown in the page; anything else counts.
+		if (msg.type() === 'error' && !/^Failed to load resource: the server responded with a status of 4\d\d/.test(msg.text())) problems.push(msg.text());
 	});
 	page.on('pageerror', (err) => problems.push(String(err)));
 	page.problems = problems;

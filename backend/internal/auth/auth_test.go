@@ -344,10 +344,10 @@ func TestDataExportAndAccountDeletion(t *testing.T) {
 		if !strings.Contains(r.Header.Get("Content-Disposition"), "attachment") || !strings.Contains(string(r.Body), u.EmailValue()) {
 			t.Fatalf("export: %v %s", r.Header, r.Body)
 		}
-		if r := c.Do("DELETE", "/api/v1/me", map[string]string{"confirm": "pas moi"}); r.Status != 422 {
+		if r := c.Do("DELETE", "/api/v1/me?confirm=pas+moi", nil); r.Status != 422 {
 			t.Fatalf("unconfirmed delete: %d", r.Status)
 		}
-		c.Must(204, "DELETE", "/api/v1/me", map[string]string{"confirm": "Jeanne"})
+		c.Must(204, "DELETE", "/api/v1/me?confirm=Jeanne", nil)
 		if r := c.Do("GET", "/api/v1/me", nil); r.Status != 401 {
 			t.Fatalf("deleted account still signed in: %d", r.Status)
 		}

@@ -25,7 +25,7 @@ type passwordChange struct {
 
 type deleteAccount struct {
 	// Confirm must be the user's pseudonym, typed again.
-	Confirm string `json:"confirm" required:"true"`
+	Confirm string `query:"confirm" required:"true"`
 }
 
 // TokenView is a token as listed (never with its secret).
@@ -125,10 +125,7 @@ func (h *Handlers) export(c echo.Context) error {
 }
 
 func (h *Handlers) deleteMe(c echo.Context) error {
-	var in deleteAccount
-	if err := api.BindJSON(c, &in); err != nil {
-		return err
-	}
+	in := deleteAccount{Confirm: c.QueryParam("confirm")}
 	p := principal(c)
 	ctx := c.Request().Context()
 	u, err := h.svc.store.UserByID(ctx, p.UserID)

@@ -27,9 +27,18 @@ var errorStatuses = []int{
 func buildOpenAPI(routes []api.Route) ([]byte, error) {
 	r := openapi31.NewReflector()
 	// Generic instances (api.Page[auth.Profile]) get readable schema names.
-	r.DefaultOptions = append(r.DefaultOptions, jsonschema.InterceptDefName(func(_ reflect.Type, name string) string {
-		return strings.ReplaceAll(name, "GithubComLabIaPiafBackendInternal", "")
-	}))
+	r.DefaultOptions = append(r.DefaultOptions,
+		jsonschema.InterceptDefName(func(_ reflect.Type, name string) string {
+			return strings.ReplaceAll(name, "GithubComLabIaPiafBackendInternal", "")
+		}),
+		// PIAF answers empty lists as [], never null: say so, so that
+		// clients need no null checks on arrays and maps.
+		jsonschema.InterceptNullability(func(p jsonschema.InterceptNullabilityParams) {
+			if p.NullAdded && p.Type != nil && (p.Type.Kind() == reflect.Slice || p.Type.Kind() == reflect.Map) {
+				p.Schema.RemoveType(jsonschema.Null)
+			}
+		}),
+	)
 	r.Spec.Info.WithTitle("PIAF API").WithVersion(buildinfo.Get().Version).
 		WithDescription("API de PIAF (Pour une IA francophone): campagnes d'annotation, modération, jeux de données, moteurs de questions-réponses et de pseudonymisation. Errors are JSON {\"error\": {\"code\", \"message\", \"details\"}}; character offsets are Unicode code points.")
 	r.Spec.SetAPIKeySecurity("session", "__Host-piaf_session", openapi.InCookie, "Session cookie set at sign-in; state-changing requests also need the X-CSRF-Token header.")

@@ -452,14 +452,14 @@ export interface components {
             request_id?: string;
         };
         ApiPageAuthAuditView: {
-            items: components["schemas"]["AuthAuditView"][] | null;
+            items: components["schemas"]["AuthAuditView"][];
             page: number;
             per_page: number;
             /** Format: int64 */
             total: number;
         };
         ApiPageAuthProfile: {
-            items: components["schemas"]["AuthProfile"][] | null;
+            items: components["schemas"]["AuthProfile"][];
             page: number;
             per_page: number;
             /** Format: int64 */
@@ -505,7 +505,7 @@ export interface components {
             prefix: string;
             /** Format: date-time */
             revoked_at?: null | string;
-            scopes: string[] | null;
+            scopes: string[];
             secret: string;
         };
         AuthPasswordChange: {
@@ -559,7 +559,7 @@ export interface components {
         AuthSessionInfo: {
             authenticated: boolean;
             csrf_token?: string;
-            providers: components["schemas"]["AuthProviderInfo"][] | null;
+            providers: components["schemas"]["AuthProviderInfo"][];
             user?: components["schemas"]["AuthProfile"];
         };
         AuthSignupRequest: {
@@ -577,7 +577,7 @@ export interface components {
         AuthTokenCreate: {
             expires_in_days?: number;
             name: string;
-            scopes: string[] | null;
+            scopes: string[];
         };
         AuthTokenView: {
             /** Format: date-time */
@@ -592,7 +592,7 @@ export interface components {
             prefix: string;
             /** Format: date-time */
             revoked_at?: null | string;
-            scopes: string[] | null;
+            scopes: string[];
         };
         BuildinfoInfo: {
             commit?: string;
@@ -2271,7 +2271,9 @@ export interface operations {
     };
     deleteMe: {
         parameters: {
-            query?: never;
+            query: {
+                confirm: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;

@@ -40,10 +40,14 @@ export function setupI18n(): void {
 	applyDocumentLang(start);
 }
 
-/** Switches the interface language and remembers the choice. */
-export function setLocale(next: Locale): void {
+/**
+ * Switches the interface language and remembers the choice (remember=false
+ * when following the signed-in user's saved preference).
+ */
+export function setLocale(next: Locale, remember = true): void {
 	locale.set(next);
 	applyDocumentLang(next);
+	if (!remember) return;
 	try {
 		localStorage.setItem(STORAGE_KEY, next);
 	} catch {
