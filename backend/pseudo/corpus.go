@@ -38,6 +38,7 @@ type CorpusError struct {
 	Msg  string
 }
 
+// Error says which file and line, and what is wrong there.
 func (e *CorpusError) Error() string {
 	if e.File == "" {
 		return fmt.Sprintf("line %d: %s", e.Line, e.Msg)

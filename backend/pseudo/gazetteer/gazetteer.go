@@ -53,7 +53,7 @@ type Entry struct {
 // Lexicon answers membership questions about words. It is read-only after
 // loading and safe for concurrent use.
 type Lexicon struct {
-	entries    map[string]Entry
+	entries      map[string]Entry
 	firstNames   map[string]uint8 // folded -> frequency bucket 1..7
 	surnames     map[string]uint8
 	capsRatio    map[string]uint8 // folded -> CapsBucket

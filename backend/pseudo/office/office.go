@@ -28,6 +28,7 @@ const (
 	ODT
 )
 
+// String returns "docx" or "odt", for messages.
 func (k Kind) String() string {
 	switch k {
 	case DOCX:
@@ -58,6 +59,7 @@ type LimitError struct {
 	err   error
 }
 
+// Error names the limit and the values.
 func (e *LimitError) Error() string {
 	return fmt.Sprintf("%v: %s %d exceeds %d", e.err, e.Limit, e.Value, e.Max)
 }

@@ -65,6 +65,7 @@ type countingWriter struct {
 	err error
 }
 
+// Write counts and remembers the first error.
 func (c *countingWriter) Write(p []byte) (int, error) {
 	if c.err != nil {
 		return 0, c.err
