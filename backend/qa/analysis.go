@@ -47,9 +47,16 @@ type tokenInfo struct {
 	// the shape for content words: the context a boundary feature sees.
 	lexID  uint64
 	suffix uint64 // last three letters of a content word, for part of speech
-	stop   bool
-	shape  shape
-	sent   int
+	// prefix is the hash of the first five letters (without accents) of a
+	// content word of at least six letters, a looser match than the stem
+	// ("construction", "construit"); 0 otherwise.
+	prefix uint64
+	// parts are the stem hashes of the parts of a hyphenated word
+	// ("Roubaix-Tourcoing" matches a question about "Tourcoing").
+	parts []uint64
+	stop  bool
+	shape shape
+	sent  int
 }
 
 // content reports a token that can match a question word: not a function
@@ -84,9 +91,15 @@ func analyzeText(s string) *textAnalysis {
 		ti.stop = frtext.IsStopWord(ti.fold)
 		ti.shape = shapeOf(t, ti.fold)
 		if t.Kind == frtext.Word {
-			ti.stem = frtext.Stem(ti.fold)
+			// stemmed, then without accents, so that a question typed
+			// without accents ("thyroide") matches the passage ("thyroïde")
+			ti.stem = frtext.Unaccent(frtext.Stem(ti.fold))
 		} else {
 			ti.stem = ti.fold
+		}
+		if t.Kind == frtext.Word && !ti.stop {
+			ti.prefix = prefixKey(ti.fold)
+			ti.parts = partKeys(ti.fold)
 		}
 		ti.foldID = hashString(ti.fold)
 		ti.stemID = hashString(ti.stem)
@@ -190,4 +203,28 @@ func mix(a, b uint64) uint64 {
 	x *= 0x94d049bb133111eb
 	x ^= x >> 31
 	return x
+}
+
+// prefixKey hashes the first five letters of a long word, without accents.
+func prefixKey(fold string) uint64 {
+	rs := []rune(frtext.Unaccent(fold))
+	if len(rs) < 6 {
+		return 0
+	}
+	return hashString("#pre" + string(rs[:5]))
+}
+
+// partKeys returns the stem hashes of the parts of a hyphenated word that
+// have at least three letters.
+func partKeys(fold string) []uint64 {
+	if !strings.ContainsRune(fold, '-') {
+		return nil
+	}
+	var out []uint64
+	for _, part := range strings.Split(fold, "-") {
+		if utf8.RuneCountInString(part) >= 3 && !frtext.IsStopWord(part) {
+			out = append(out, hashString(frtext.Unaccent(frtext.Stem(part))))
+		}
+	}
+	return out
 }

@@ -6,6 +6,10 @@ import (
 	"github.com/lab-ia/piaf/backend/frtext"
 )
 
+// prefixMatchWeight discounts a match on the first letters only, which is
+// right for derived words ("construction", "construit") but sometimes wrong.
+const prefixMatchWeight = 0.7
+
 // matchInfo records where the question's content words occur in a passage:
 // the evidence around which the answer is looked for.
 type matchInfo struct {
@@ -27,7 +31,7 @@ type matchInfo struct {
 	// sentBigram is the share of the question's word pairs (consecutive
 	// stems, one at least a content word) found in each sentence.
 	sentBigram []float32
-	sentRank  []int
+	sentRank   []int
 	// positions maps a stem hash to its token positions in the passage.
 	positions map[uint64][]int
 }
@@ -41,11 +45,20 @@ func matchQuestion(q *questionAnalysis, p *textAnalysis) *matchInfo {
 		prevMatch: make([]int, n), nextMatch: make([]int, n),
 		sentScore: make([]float32, len(p.sents)), sentCover: make([]float32, len(p.sents)), sentRank: make([]int, len(p.sents)),
 		sentBigram: make([]float32, len(p.sents)),
-		positions: p.positions,
+		positions:  p.positions,
 	}
 	byStem := make(map[uint64]int, len(q.content))
+	byPrefix := make(map[uint64]int, len(q.content))
 	for k, w := range q.content {
 		byStem[w.stemID] = k
+		for _, part := range w.parts {
+			if _, ok := byStem[part]; !ok {
+				byStem[part] = k
+			}
+		}
+		if w.prefix != 0 {
+			byPrefix[w.prefix] = k
+		}
 	}
 	seenInSent := make([]int, len(q.content))
 	for k := range seenInSent {
@@ -54,18 +67,33 @@ func matchQuestion(q *questionAnalysis, p *textAnalysis) *matchInfo {
 	for i := range p.toks {
 		t := &p.toks[i]
 		var before, after float32
-		if k, ok := byStem[t.stemID]; ok && t.content() {
+		k, weight := -1, float32(0)
+		if t.content() {
+			if x, ok := byStem[t.stemID]; ok {
+				k, weight = x, 1
+			} else if x, ok := byPrefix[t.prefix]; ok && t.prefix != 0 {
+				k, weight = x, prefixMatchWeight
+			} else {
+				for _, part := range t.parts {
+					if x, ok := byStem[part]; ok {
+						k, weight = x, 1
+						break
+					}
+				}
+			}
+		}
+		if k >= 0 {
 			w := q.content[k]
-			m.idf[i] = w.idf
+			m.idf[i] = w.idf * weight
 			m.exact[i] = w.foldID == t.foldID
 			if w.beforeWh {
-				before = w.idf
+				before = m.idf[i]
 			} else {
-				after = w.idf
+				after = m.idf[i]
 			}
 			if seenInSent[k] != t.sent {
 				seenInSent[k] = t.sent
-				m.sentScore[t.sent] += w.idf
+				m.sentScore[t.sent] += m.idf[i]
 				m.sentCover[t.sent]++
 			}
 		}

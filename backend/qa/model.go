@@ -28,6 +28,10 @@ type ModelParams struct {
 	MaxAnswerTokens int `json:"max_answer_tokens"`
 	// Features are the feature groups used.
 	Features FeatureGroup `json:"features"`
+	// MBRPool is the number of best-scoring spans among which the answer
+	// with the highest expected F1 is chosen (minimum Bayes risk decoding);
+	// 0 or 1 picks the best-scoring span.
+	MBRPool int `json:"mbr_pool"`
 	// MaxSentences bounds the sentences searched in long passages (the best
 	// ones by question-word overlap), to keep answering time bounded.
 	MaxSentences int `json:"max_sentences"`
@@ -112,6 +116,94 @@ func (s *scorer) best(k int) []scoredSpan {
 	return top
 }
 
+// decodeMBR returns the k spans with the highest expected token F1 against
+// the pool of the best-scoring spans, weighted by their probabilities: F1
+// gives credit to overlapping answers, so a span that agrees with several
+// likely ones beats a slightly likelier isolated one. Scores are the log of
+// the expected-F1-weighted probability mass, comparable across passages.
+func (s *scorer) decodeMBR(k, pool int) []scoredSpan {
+	var cands []scoredSpan // sorted by score, overlaps allowed
+	enumerate(s.ctx.p, s.m.params.MaxAnswerTokens, s.searchSentences(), func(i, j int) {
+		sc := s.score(i, j)
+		if len(cands) == pool && sc <= cands[pool-1].score {
+			return
+		}
+		c := scoredSpan{span{int32(i), int32(j)}, sc}
+		pos := sort.Search(len(cands), func(x int) bool { return cands[x].score < sc })
+		if len(cands) < pool {
+			cands = append(cands, scoredSpan{})
+		}
+		copy(cands[pos+1:], cands[pos:])
+		cands[pos] = c
+	})
+	if len(cands) == 0 {
+		return nil
+	}
+	probs := make([]float64, len(cands))
+	for x, c := range cands {
+		probs[x] = c.score
+	}
+	logZ := logSumExp(probs)
+	for x := range probs {
+		probs[x] = math.Exp(probs[x] - logZ)
+	}
+	type mbr struct {
+		c  scoredSpan
+		ef float64
+	}
+	ranked := make([]mbr, len(cands))
+	for x, c := range cands {
+		var ef float64
+		for y, d := range cands {
+			ef += probs[y] * spanTokenF1(c.sp, d.sp)
+		}
+		ranked[x] = mbr{c, ef}
+	}
+	sort.SliceStable(ranked, func(a, b int) bool { return ranked[a].ef > ranked[b].ef })
+	var out []scoredSpan
+	for _, r := range ranked {
+		overlaps := false
+		for _, o := range out {
+			if o.sp.i <= r.c.sp.j && r.c.sp.i <= o.sp.j {
+				overlaps = true
+				break
+			}
+		}
+		if overlaps {
+			continue
+		}
+		out = append(out, scoredSpan{r.c.sp, logZ + math.Log(math.Max(r.ef, 1e-12))})
+		if len(out) == k {
+			break
+		}
+	}
+	return out
+}
+
+func logSumExp(xs []float64) float64 {
+	mx := math.Inf(-1)
+	for _, x := range xs {
+		mx = math.Max(mx, x)
+	}
+	var z float64
+	for _, x := range xs {
+		z += math.Exp(x - mx)
+	}
+	return mx + math.Log(z)
+}
+
+// spanTokenF1 is the token-level F1 between two spans, a cheap stand-in for
+// the answer F1 of their texts.
+func spanTokenF1(a, b span) float64 {
+	overlap := min(a.j, b.j) - max(a.i, b.i) + 1
+	if overlap <= 0 {
+		return 0
+	}
+	p := float64(overlap) / float64(a.j-a.i+1)
+	r := float64(overlap) / float64(b.j-b.i+1)
+	return 2 * p * r / (p + r)
+}
+
 // insertTop inserts c into the sorted list, dropping spans that overlap a
 // better one, and keeps at most k.
 func insertTop(top []scoredSpan, c scoredSpan, k int) []scoredSpan {
@@ -156,7 +248,13 @@ func (m *Model) answersAnalyzed(q *questionAnalysis, p *textAnalysis, k int) []S
 	if len(p.toks) == 0 {
 		return nil
 	}
-	top := m.newScorer(q, p).best(k)
+	sc := m.newScorer(q, p)
+	var top []scoredSpan
+	if m.params.MBRPool > 1 {
+		top = sc.decodeMBR(k, m.params.MBRPool)
+	} else {
+		top = sc.best(k)
+	}
 	out := make([]Span, len(top))
 	for x, t := range top {
 		text, start, end := spanText(p, t.sp)

@@ -39,6 +39,8 @@ type qWord struct {
 	fold, stem string
 	foldID     uint64
 	stemID     uint64
+	prefix     uint64
+	parts      []uint64
 	idf        float32
 	// beforeWh tells whether the word comes before the interrogative word:
 	// in the passage, such words tend to precede the answer too.
@@ -142,7 +144,7 @@ func analyzeQuestion(q string, idf *idfTable) *questionAnalysis {
 			continue
 		}
 		seen[t.stem] = true
-		w := qWord{fold: t.fold, stem: t.stem, foldID: t.foldID, stemID: t.stemID, idf: idf.get(t.stem), beforeWh: qa.whTok >= 0 && i < qa.whTok, pos: i}
+		w := qWord{fold: t.fold, stem: t.stem, foldID: t.foldID, stemID: t.stemID, prefix: t.prefix, parts: t.parts, idf: idf.get(t.stem), beforeWh: qa.whTok >= 0 && i < qa.whTok, pos: i}
 		qa.content = append(qa.content, w)
 		qa.totalIDF += w.idf
 	}

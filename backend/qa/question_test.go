@@ -33,7 +33,7 @@ func TestCheckQuestion(t *testing.T) {
 func TestQuestionAnalysis(t *testing.T) {
 	idf := &idfTable{byStem: map[string]float32{}, unseen: 5}
 	cases := []struct{ q, wh, head, prep string }{
-		{"En quelle année la tour a-t-elle été construite ?", "quel", "anné", "en"},
+		{"En quelle année la tour a-t-elle été construite ?", "quel", "anne", "en"},
 		{"Qui a fondé la ville ?", "qui", "", ""},
 		{"Combien de personnes travaillent au ministère ?", "combien", "person", ""},
 		{"Qu'est-ce que la photosynthèse ?", "que", "", ""},

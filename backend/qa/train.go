@@ -54,6 +54,7 @@ func Train(ctx context.Context, train, dev []Example, opts TrainOptions, progres
 		idf:     buildIDFFromAnalyses(analyses),
 		params: ModelParams{
 			HashBits: o.HashBits, MaxAnswerTokens: o.MaxAnswerTokens, Features: o.Features, MaxSentences: o.MaxSentences,
+			MBRPool: o.MBRPool,
 		},
 	}
 	if o.Features&FeatVectors != 0 {
@@ -267,19 +268,20 @@ type learner struct {
 	// weights - sum/steps (the averaged perceptron trick).
 	sum   []float32
 	steps float64
-	rng  *rand.Rand
-	bufs []gradBuf
+	rng   *rand.Rand
+	bufs  []gradBuf
 }
 
 // gradBuf is one question's sparse gradient and the scratch to compute it.
 type gradBuf struct {
-	feats featVec
-	off   []int32
-	spans []span
-	score []float64
-	idx   []uint32
-	g     []float32
-	loss  float64
+	feats  featVec
+	off    []int32
+	spans  []span
+	score  []float64
+	idx    []uint32
+	g      []float32
+	loss   float64
+	target []float64
 	// acc sums the gradient per weight (dense, len of the weights) so that
 	// AdaGrad sees one gradient per weight per question; touched lists the
 	// weights with a non-zero entry.
@@ -339,31 +341,35 @@ func (l *learner) gradient(it *trainItem, buf *gradBuf) {
 	})
 	buf.off = append(buf.off, int32(len(buf.feats.idx)))
 	softmaxInPlace(buf.score)
-	var goldMass float64
-	isGold := func(sp span) bool {
+	// The target is the set of gold spans; the loss is -log of their
+	// total probability.
+	buf.target = buf.target[:0]
+	var tmass float64
+	for _, sp := range buf.spans {
+		var w float64
 		for _, g := range it.gold {
 			if g == sp {
-				return true
+				w = 1
+				break
 			}
 		}
-		return false
-	}
-	for c, sp := range buf.spans {
-		if isGold(sp) {
-			goldMass += buf.score[c]
-		}
+		buf.target = append(buf.target, w)
+		tmass += w
 	}
 	buf.idx, buf.g = buf.idx[:0], buf.g[:0]
-	if goldMass <= 0 {
+	if tmass <= 0 {
 		buf.loss = 0
 		return
 	}
-	buf.loss = -math.Log(math.Max(goldMass, 1e-300))
-	for c, sp := range buf.spans {
-		grad := buf.score[c]
-		if isGold(sp) {
-			grad -= buf.score[c] / goldMass
+	buf.loss = 0
+	for c := range buf.spans {
+		if buf.target[c] > 0 {
+			buf.target[c] /= tmass
+			buf.loss -= buf.target[c] * math.Log(math.Max(buf.score[c], 1e-300))
 		}
+	}
+	for c := range buf.spans {
+		grad := buf.score[c] - buf.target[c]
 		if math.Abs(grad) < 1e-7 {
 			continue
 		}

@@ -27,6 +27,9 @@ type TrainOptions struct {
 	MaxAnswerTokens int `json:"max_answer_tokens"`
 	// MaxSentences bounds the sentences searched in a passage (0: all).
 	MaxSentences int `json:"max_sentences"`
+	// MBRPool is the number of best spans among which the answer with the
+	// highest expected F1 is chosen; 1 disables this decoding.
+	MBRPool int `json:"mbr_pool"`
 	// Features selects feature groups; 0 means AllFeatures.
 	Features FeatureGroup `json:"features"`
 	// VectorDim is the size of the word vectors trained on the training
@@ -52,6 +55,7 @@ func DefaultTrainOptions() TrainOptions {
 		HashBits:        20,
 		MaxAnswerTokens: 16,
 		MaxSentences:    12,
+		MBRPool:         20,
 		Features:        AllFeatures,
 		VectorDim:       48,
 		VectorEpochs:    5,
@@ -85,6 +89,9 @@ func (o TrainOptions) withDefaults() TrainOptions {
 	}
 	if o.MaxAnswerTokens <= 0 {
 		o.MaxAnswerTokens = d.MaxAnswerTokens
+	}
+	if o.MBRPool <= 0 {
+		o.MBRPool = d.MBRPool
 	}
 	if o.MaxSentences < 0 {
 		o.MaxSentences = 0
