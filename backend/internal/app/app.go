@@ -13,12 +13,16 @@ import (
 	"time"
 
 	"github.com/lab-ia/piaf/backend/internal/api"
+	"github.com/lab-ia/piaf/backend/internal/apperr"
 	"github.com/lab-ia/piaf/backend/internal/auth"
 	"github.com/lab-ia/piaf/backend/internal/config"
 	"github.com/lab-ia/piaf/backend/internal/corpus"
 	"github.com/lab-ia/piaf/backend/internal/database"
 	"github.com/lab-ia/piaf/backend/internal/demo"
 	"github.com/lab-ia/piaf/backend/internal/httpapi"
+	"github.com/lab-ia/piaf/backend/internal/identity"
+	"github.com/lab-ia/piaf/backend/internal/jobs"
+	"github.com/lab-ia/piaf/backend/internal/live"
 	"github.com/lab-ia/piaf/backend/internal/mail"
 	"github.com/lab-ia/piaf/backend/internal/metrics"
 )
@@ -30,6 +34,8 @@ type Options struct {
 	// DB reuses an open database instead of opening the configured one
 	// (tests hand in a fresh database per test). The caller closes it.
 	DB *database.DB
+	// ExtraJobs registers more job kinds (tests of the job system).
+	ExtraJobs []jobs.Handler
 }
 
 // App is a running PIAF node.
@@ -41,6 +47,9 @@ type App struct {
 	Server  *httpapi.Server
 	// Auth is the identity service (the CLI's user commands use it).
 	Auth *auth.Service
+	// Hub is the live feed; Jobs the background jobs.
+	Hub  *live.Hub
+	Jobs *jobs.Service
 
 	ownsDB bool
 }
@@ -97,13 +106,29 @@ func (a *App) init(ctx context.Context, opts Options) error {
 		}
 	}
 
+	a.Hub = live.NewHub(a.DB, a.Log, a.Metrics.Registry, live.Options{MaxConnsPerUser: a.Config.LiveMaxConnsPerUser, Retention: a.Config.EventRetention})
+	a.Jobs, err = jobs.New(ctx, a.DB, a.Hub, a.Log, a.Metrics.Registry, append(jobHandlers(a), opts.ExtraJobs...), jobs.Options{
+		Workers: a.Config.JobWorkers, RescueAfter: a.Config.JobRescueAfter, PollInterval: jobPollInterval(a.DB)})
+	if err != nil {
+		return fmt.Errorf("jobs: %w", err)
+	}
+	a.Hub.Authorize("job", a.Jobs.CanSee)
+	a.Hub.Authorize("user", func(_ context.Context, p *identity.Principal, t live.Topic) error {
+		if p.UserID != t.ID {
+			return apperr.New(apperr.Forbidden, "forbidden", "another user's notifications")
+		}
+		return nil
+	})
+
+	routes := []api.Provider{auth.NewHandlers(authSvc, authWeb), jobs.NewHandlers(a.Jobs), live.NewHandlers(a.Hub, authWeb.CheckOrigin)}
+	routes = append(routes, testRoutes(a)...)
 	srv, err := httpapi.New(httpapi.Deps{
 		Config:  a.Config,
 		Logger:  a.Log,
 		Metrics: a.Metrics,
 		Auth:    authWeb,
 		CSRF:    authWeb,
-		Routes:  []api.Provider{auth.NewHandlers(authSvc, authWeb)},
+		Routes:  routes,
 		Ready: map[string]httpapi.ReadinessCheck{
 			"database": a.DB.Ping,
 			"migrations": func(ctx context.Context) error {
@@ -122,10 +147,30 @@ func (a *App) init(ctx context.Context, opts Options) error {
 	return nil
 }
 
-// Run serves HTTP until ctx is cancelled, then drains and returns.
+// Run serves HTTP, runs jobs and the live feed until ctx is cancelled,
+// then drains: HTTP requests finish, running jobs get a few seconds before
+// being cancelled (River retries them), websocket clients are told to
+// reconnect elsewhere. Everything stops within PIAF_SHUTDOWN_TIMEOUT + 2 s.
 func (a *App) Run(ctx context.Context, ready chan<- net.Addr) error {
 	go a.housekeeping(ctx)
-	return a.Server.Serve(ctx, a.Config.Addr, ready)
+	hubDone := make(chan struct{})
+	go func() {
+		defer close(hubDone)
+		if err := a.Hub.Run(ctx); err != nil {
+			a.Log.Error("live feed stopped", "err", err)
+		}
+	}()
+	if err := a.Jobs.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("jobs: %w", err)
+	}
+	err := a.Server.Serve(ctx, a.Config.Addr, ready)
+	stopCtx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if serr := a.Jobs.Stop(stopCtx); serr != nil {
+		a.Log.Warn("jobs still running at shutdown were interrupted; they will be retried", "err", serr)
+	}
+	<-hubDone
+	return err
 }
 
 // housekeeping deletes expired sessions, links and throttle records every
@@ -145,6 +190,15 @@ func (a *App) housekeeping(ctx context.Context) {
 	}
 }
 
+// jobPollInterval is how often idle workers look for work: PostgreSQL
+// also wakes them by notification, SQLite only polls.
+func jobPollInterval(db *database.DB) time.Duration {
+	if db.Dialect == database.SQLite {
+		return 200 * time.Millisecond
+	}
+	return time.Second
+}
+
 // newMailer sends through the configured relay, or to the log in
 // development when none is configured.
 func newMailer(cfg config.Config, log *slog.Logger) (mail.Sender, error) {
@@ -154,8 +208,12 @@ func newMailer(cfg config.Config, log *slog.Logger) (mail.Sender, error) {
 	return mail.NewSMTP(mail.SMTPConfig{Addr: cfg.SMTPAddr, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword, From: cfg.SMTPFrom, TLS: cfg.SMTPTLS})
 }
 
-// Close releases the database (unless the caller handed it in).
+// Close releases the job queue's connections and the database (unless the
+// caller handed it in).
 func (a *App) Close() error {
+	if a.Jobs != nil {
+		a.Jobs.Close()
+	}
 	if !a.ownsDB {
 		return nil
 	}

@@ -36,6 +36,8 @@ var expectedAccess = map[string]string{
 	// me
 	"getMe": signedIn, "updateMe": signedIn, "changePassword": signedIn, "exportMyData": signedIn, "deleteMe": signedIn,
 	"listMyTokens": tokenUser, "createMyToken": tokenUser, "revokeMyToken": tokenUser,
+	// jobs (visibility is per job, in the service) and the live feed
+	"listJobs": signedIn, "getJob": signedIn, "cancelJob": signedIn, "liveFeed": signedIn,
 	// admin
 	"listUsers": admins, "setUserRole": admins, "revokeUserSessions": admins, "listAuditEvents": admins,
 }

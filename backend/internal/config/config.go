@@ -86,6 +86,17 @@ type Config struct {
 	OIDCProviderNames []string `env:"PIAF_OIDC_PROVIDERS" envSeparator:","`
 	// OIDCProviders is filled from the per-provider variables.
 	OIDCProviders []OIDCProvider `env:"-"`
+	// JobWorkers is how many background jobs this node runs at once; 0
+	// makes an API-only node.
+	JobWorkers int `env:"PIAF_JOB_WORKERS" envDefault:"2"`
+	// JobRescueAfter is how long a job may stay running on a node that
+	// died before another node runs it again.
+	JobRescueAfter time.Duration `env:"PIAF_JOB_RESCUE_AFTER" envDefault:"2h"`
+	// LiveMaxConnsPerUser bounds one user's websocket connections per node.
+	LiveMaxConnsPerUser int `env:"PIAF_LIVE_MAX_CONNS_PER_USER" envDefault:"20"`
+	// EventRetention is how long live events stay replayable.
+	EventRetention time.Duration `env:"PIAF_EVENT_RETENTION" envDefault:"24h"`
+
 	// RoleRules grant roles at ProConnect sign-in, e.g.
 	// "moderator:siret=13002526500013,consumer:email=*@interieur.gouv.fr".
 	RoleRules string `env:"PIAF_ROLE_RULES"`
@@ -244,6 +255,18 @@ func (c Config) Validate() error {
 	}
 	if _, err := mail.ParseAddress(c.SMTPFrom); err != nil {
 		bad("PIAF_SMTP_FROM", "is not an e-mail address: %v", err)
+	}
+	if c.JobWorkers < 0 || c.JobWorkers > 64 {
+		bad("PIAF_JOB_WORKERS", "must be between 0 and 64, got %d", c.JobWorkers)
+	}
+	if c.JobRescueAfter < time.Second {
+		bad("PIAF_JOB_RESCUE_AFTER", "must be at least 1s")
+	}
+	if c.LiveMaxConnsPerUser < 1 {
+		bad("PIAF_LIVE_MAX_CONNS_PER_USER", "must be at least 1")
+	}
+	if c.EventRetention < time.Minute {
+		bad("PIAF_EVENT_RETENTION", "must be at least 1m")
 	}
 	if _, err := ParseRoleRules(c.RoleRules); err != nil {
 		bad("PIAF_ROLE_RULES", "%v", err)

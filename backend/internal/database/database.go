@@ -108,11 +108,12 @@ func openPostgres(ctx context.Context, opts Options, gcfg *gorm.Config) (*DB, er
 	return &DB{Gorm: g, SQL: sqlDB, Dialect: Postgres, URL: u.String()}, nil
 }
 
-// sqlitePragmas are applied to every connection: WAL lets readers run while
+// SQLitePragmas are applied to every connection: WAL lets readers run while
 // one writer writes, busy_timeout waits for the lock instead of failing, and
 // immediate transactions take the write lock at BEGIN so that two
-// read-then-write transactions cannot deadlock on lock upgrade.
-const sqlitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+// read-then-write transactions cannot deadlock on lock upgrade. The job
+// queue opens its own pool with them.
+const SQLitePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 
 func openSQLite(ctx context.Context, opts Options, gcfg *gorm.Config) (*DB, error) {
 	if opts.DataDir == "" {
@@ -132,7 +133,7 @@ func OpenSQLiteFile(ctx context.Context, path string, gcfg *gorm.Config) (*DB, e
 		gcfg = &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true, TranslateError: true,
 			NowFunc: func() time.Time { return time.Now().UTC() }}
 	}
-	dsn := "file:" + path + "?" + sqlitePragmas
+	dsn := "file:" + path + "?" + SQLitePragmas
 	g, err := gorm.Open(sqlite.Open(dsn), gcfg)
 	if err != nil {
 		return nil, fmt.Errorf("%w (%s): %v", ErrUnreachable, path, err)

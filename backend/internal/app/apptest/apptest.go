@@ -26,6 +26,7 @@ import (
 	"github.com/lab-ia/piaf/backend/internal/config"
 	"github.com/lab-ia/piaf/backend/internal/database"
 	"github.com/lab-ia/piaf/backend/internal/identity"
+	"github.com/lab-ia/piaf/backend/internal/jobs"
 	"github.com/lab-ia/piaf/backend/internal/mail/mailtest"
 )
 
@@ -42,11 +43,20 @@ type Env struct {
 	DB         *database.DB
 }
 
-// Option adjusts the environment variables of the node under test.
-type Option func(env map[string]string)
+// settings are what options change.
+type settings struct {
+	env  map[string]string
+	jobs []jobs.Handler
+}
 
-// WithEnv sets one variable.
-func WithEnv(k, v string) Option { return func(m map[string]string) { m[k] = v } }
+// Option adjusts the node under test.
+type Option func(s *settings)
+
+// WithEnv sets one environment variable.
+func WithEnv(k, v string) Option { return func(s *settings) { s.env[k] = v } }
+
+// WithJobs registers extra job kinds.
+func WithJobs(hs ...jobs.Handler) Option { return func(s *settings) { s.jobs = append(s.jobs, hs...) } }
 
 // Start runs PIAF on db.
 func Start(t testing.TB, db *database.DB, opts ...Option) *Env {
@@ -92,8 +102,9 @@ func Start(t testing.TB, db *database.DB, opts ...Option) *Env {
 		"PIAF_OIDC_PROCONNECT_CLIENT_SECRET": ClientSecret,
 		"PIAF_ROLE_RULES":                    "moderator:siret=13002526500013",
 	}
+	set := &settings{env: vars}
 	for _, o := range opts {
-		o(vars)
+		o(set)
 	}
 	environ := make([]string, 0, len(vars))
 	for k, v := range vars {
@@ -107,15 +118,27 @@ func Start(t testing.TB, db *database.DB, opts ...Option) *Env {
 	if os.Getenv("PIAF_TEST_LOG") == "1" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	a, err := app.New(context.Background(), cfg, log, app.Options{DB: db})
+	a, err := app.New(context.Background(), cfg, log, app.Options{DB: db, ExtraJobs: set.jobs})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewUnstartedServer(a.Server.Handler())
-	srv.Listener.Close()
-	srv.Listener = piafLn
-	srv.Start()
-	t.Cleanup(func() { srv.Close(); _ = a.Close() })
+	// The real Run: HTTP, jobs and the live feed, stopped at cleanup.
+	ctx, cancel := context.WithCancel(context.Background())
+	piafLn.Close()
+	a.Config.Addr = piafLn.Addr().String()
+	ready := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx, ready) }()
+	select {
+	case <-ready:
+	case err := <-done:
+		t.Fatalf("piaf did not start: %v", err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		_ = a.Close()
+	})
 	return &Env{T: t, App: a, URL: piafURL, Sink: sink, ProConnect: pc, DB: db}
 }
 

@@ -1,0 +1,13 @@
+//go:build !piaftest
+
+package app
+
+import (
+	"github.com/lab-ia/piaf/backend/internal/api"
+	"github.com/lab-ia/piaf/backend/internal/jobs"
+)
+
+// Production builds carry no test job kind and no test route.
+func testJobHandlers(*App) []jobs.Handler { return nil }
+
+func testRoutes(*App) []api.Provider { return nil }
