@@ -122,11 +122,11 @@ func TestSubscriptionsAreAuthorised(t *testing.T) {
 		j := enqueue(t, env, owner.ID, jobstest.Params{Count: 3, DelayMS: 50})
 		lc := spy.Live()
 		cases := map[string]string{
-			live.JobTopic(j.ID):        "forbidden",
-			live.JobTopic(999999):      "forbidden",
-			live.UserTopic(owner.ID):   "forbidden",
-			"weather:1":                "unknown_topic",
-			"job:abc":                  "invalid_topic",
+			live.JobTopic(j.ID):       "forbidden",
+			live.JobTopic(999999):     "forbidden",
+			live.UserTopic(owner.ID):  "forbidden",
+			"weather:1":               "unknown_topic",
+			"job:abc":                 "invalid_topic",
 			strings.Repeat("x", 3000): "invalid_topic",
 		}
 		for topic, code := range cases {
