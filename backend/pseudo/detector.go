@@ -87,7 +87,7 @@ func (d *Detector) Detect(ctx context.Context, text string) ([]Entity, error) {
 		if err != nil {
 			return nil, err
 		}
-		ents = addNonOverlapping(ents, an.refinePersons(model))
+		ents = addNonOverlapping(ents, an.refinePersons(an.relabelTitled(model)))
 	}
 	if !d.opts.NoNameCues {
 		cues := an.nameCues()

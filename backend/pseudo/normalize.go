@@ -108,7 +108,8 @@ func stripLeading(toks []tokens.Token, i, j int, label string, sentenceStart boo
 			prevTitle = true
 			k++
 			continue
-		case label == LabelPER && nobiliaryParticles[f] && k+1 < j && startsUpper(toks[k+1].Text) && (!upper || sentenceStart && k == i):
+		case label == LabelPER && nobiliaryParticles[f] && k+1 < j && (!upper || sentenceStart && k == i) &&
+			(startsUpper(toks[k+1].Text) || k+2 < j && lex.Kinds(gazetteer.Fold(toks[k+1].Text))&gazetteer.KindDeterminer != 0 && startsUpper(toks[k+2].Text)):
 			// "de Tréville", "d'Artagnan": the name starts at the capital
 			// (the particle is ambiguous with the preposition, "l'hôtel de
 			// Tréville", and a name always starts with a capital this way).

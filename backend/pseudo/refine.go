@@ -170,3 +170,52 @@ func (a *analysis) splitAtTitles(e Entity) []Entity {
 	}
 	return out
 }
+
+// relabelTitled turns into persons the tagger's places and organisations
+// made only of words that the document elsewhere writes after a civil title
+// ("M. d'Artagnan", "monsieur de Tréville"): a word that follows "M." is a
+// name, whatever its neighbourhood suggested to the tagger ("d'Artagnan"
+// looks like "d'Angleterre").
+func (a *analysis) relabelTitled(ents []Entity) []Entity {
+	titled := map[string]bool{}
+	for i := 0; i+1 < len(a.toks); i++ {
+		if !civilTitles[a.folded[i]] {
+			continue
+		}
+		k := i + 1
+		for k < len(a.toks) && k < i+3 && nameParticles[a.folded[k]] && capitalisation(a.toks[k].Text) == capNone {
+			k++
+		}
+		if k < len(a.toks) && a.nameWord(k) {
+			titled[a.folded[k]] = true
+		}
+	}
+	if len(titled) == 0 {
+		return ents
+	}
+	for i, e := range ents {
+		if e.Label == LabelPER || e.Source != SourceModel {
+			continue
+		}
+		from, to := a.tokenRange(e.Start, e.End)
+		words := 0
+		all := true
+		for k := from; k < to; k++ {
+			if nameParticles[a.folded[k]] {
+				continue
+			}
+			words++
+			if !titled[a.folded[k]] {
+				all = false
+				break
+			}
+		}
+		if all && words > 0 {
+			for from < to && nameParticles[a.folded[from]] && capitalisation(a.toks[from].Text) == capNone {
+				from++
+			}
+			ents[i] = a.entity(from, to, LabelPER, e.Score, e.Source)
+		}
+	}
+	return ents
+}
