@@ -190,6 +190,14 @@ func (a *analysis) relabelTitled(ents []Entity) []Entity {
 			titled[a.folded[k]] = true
 		}
 	}
+	// A word also met right after a preposition of place ("à Saumur", "en
+	// Froidfond") is a place that gives its name to nobles ("M. de
+	// Froidfond"): leave it to the tagger.
+	for i := 1; i < len(a.toks); i++ {
+		if locativePrepositions[a.folded[i-1]] {
+			delete(titled, a.folded[i])
+		}
+	}
 	if len(titled) == 0 {
 		return ents
 	}
@@ -218,4 +226,10 @@ func (a *analysis) relabelTitled(ents []Entity) []Entity {
 		}
 	}
 	return ents
+}
+
+// locativePrepositions introduce places.
+var locativePrepositions = map[string]bool{
+	"à": true, "a": true, "en": true, "au": true, "aux": true, "vers": true, "dans": true,
+	"sur": true, "sous": true, "depuis": true, "jusqu'à": true, "près": true, "via": true,
 }

@@ -158,6 +158,10 @@ const (
 	tNextSide
 	tLeftCount
 	tRightCount
+	tSentKind
+	tSentKindMissing
+	tSentPrev
+	tSentNext
 )
 
 // featVec is a sparse feature vector: weight indices and values.
@@ -283,6 +287,20 @@ func (c *spanContext) features(f *featVec, i, j int) {
 			f.add(tSentBest, m.sentScore[sent])
 		}
 		f.add(tSentBigram, m.sentBigram[sent])
+		for k := wordKind(0); k < numWordKinds; k++ {
+			if m.qKinds[k] > 0 {
+				f.add(mix(tSentKind, uint64(k)), m.sentKind[k][sent])
+				if m.sentKind[k][sent] == 0 {
+					f.on(mix(tSentKindMissing, uint64(k)))
+				}
+			}
+		}
+		if sent > 0 {
+			f.add(tSentPrev, m.sentScore[sent-1])
+		}
+		if sent+1 < len(p.sents) {
+			f.add(tSentNext, m.sentScore[sent+1])
+		}
 	}
 	var tot float32 = 1
 	if q.totalIDF > 0 {

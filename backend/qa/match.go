@@ -31,6 +31,10 @@ type matchInfo struct {
 	// sentBigram is the share of the question's word pairs (consecutive
 	// stems, one at least a content word) found in each sentence.
 	sentBigram []float32
+	// sentKind[k][s] is the share of the question's words of kind k
+	// (names, numbers) found in sentence s; qKinds counts them.
+	sentKind [numWordKinds][]float32
+	qKinds   [numWordKinds]int
 	sentRank   []int
 	// positions maps a stem hash to its token positions in the passage.
 	positions map[uint64][]int
@@ -59,6 +63,12 @@ func matchQuestion(q *questionAnalysis, p *textAnalysis) *matchInfo {
 		if w.prefix != 0 {
 			byPrefix[w.prefix] = k
 		}
+	}
+	for k := range m.sentKind {
+		m.sentKind[k] = make([]float32, len(p.sents))
+	}
+	for _, w := range q.content {
+		m.qKinds[w.kind]++
 	}
 	seenInSent := make([]int, len(q.content))
 	for k := range seenInSent {
@@ -95,11 +105,19 @@ func matchQuestion(q *questionAnalysis, p *textAnalysis) *matchInfo {
 				seenInSent[k] = t.sent
 				m.sentScore[t.sent] += m.idf[i]
 				m.sentCover[t.sent]++
+				m.sentKind[w.kind][t.sent]++
 			}
 		}
 		m.cum[i+1] = m.cum[i] + m.idf[i]
 		m.cumBefore[i+1] = m.cumBefore[i] + before
 		m.cumAfter[i+1] = m.cumAfter[i] + after
+	}
+	for k := range m.sentKind {
+		if m.qKinds[k] > 0 {
+			for s := range m.sentKind[k] {
+				m.sentKind[k][s] /= float32(m.qKinds[k])
+			}
+		}
 	}
 	if q.totalIDF > 0 {
 		for s := range m.sentScore {

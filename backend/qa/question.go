@@ -46,7 +46,20 @@ type qWord struct {
 	// in the passage, such words tend to precede the answer too.
 	beforeWh bool
 	pos      int
+	// kind tells names and numbers apart from other words: a passage
+	// sentence that lacks the question's name or date is rarely the one.
+	kind wordKind
 }
+
+// wordKind classifies question words for the sentence features.
+type wordKind uint8
+
+const (
+	kindOther wordKind = iota
+	kindName
+	kindNumber
+	numWordKinds
+)
 
 // questionAnalysis is what the reader knows about a question.
 type questionAnalysis struct {
@@ -144,7 +157,14 @@ func analyzeQuestion(q string, idf *idfTable) *questionAnalysis {
 			continue
 		}
 		seen[t.stem] = true
-		w := qWord{fold: t.fold, stem: t.stem, foldID: t.foldID, stemID: t.stemID, prefix: t.prefix, parts: t.parts, idf: idf.get(t.stem), beforeWh: qa.whTok >= 0 && i < qa.whTok, pos: i}
+		kind := kindOther
+		switch {
+		case t.kind == frtext.Number || t.shape == shapeYear || t.shape == shapeRoman:
+			kind = kindNumber
+		case i > 0 && (t.shape == shapeCap || t.shape == shapeAllCaps):
+			kind = kindName
+		}
+		w := qWord{kind: kind, fold: t.fold, stem: t.stem, foldID: t.foldID, stemID: t.stemID, prefix: t.prefix, parts: t.parts, idf: idf.get(t.stem), beforeWh: qa.whTok >= 0 && i < qa.whTok, pos: i}
 		qa.content = append(qa.content, w)
 		qa.totalIDF += w.idf
 	}

@@ -59,7 +59,15 @@ func Train(ctx context.Context, train, dev []Example, opts TrainOptions, progres
 	}
 	if o.Features&FeatVectors != 0 {
 		progress(TrainProgress{Stage: StageVectors, Epochs: o.VectorEpochs})
-		m.vectors, err = trainVectors(ctx, analyses, o.VectorDim, o.VectorEpochs, o.Seed, o.Workers)
+		texts := analyses
+		if len(o.VectorTexts) > 0 {
+			extra, err := analyzeAll(ctx, o.VectorTexts, o.Workers)
+			if err != nil {
+				return nil, report, err
+			}
+			texts = append(append([]*textAnalysis(nil), analyses...), extra...)
+		}
+		m.vectors, err = trainVectors(ctx, texts, o.VectorDim, o.VectorEpochs, o.Seed, o.Workers)
 		if err != nil {
 			return nil, report, err
 		}

@@ -37,6 +37,9 @@ type TrainOptions struct {
 	VectorDim int `json:"vector_dim"`
 	// VectorEpochs is the number of passes of the word-vector training.
 	VectorEpochs int `json:"vector_epochs"`
+	// VectorTexts are more texts (e.g. service-public.fr fiches) for the
+	// word vectors only, on top of the training contexts.
+	VectorTexts []string `json:"-"`
 	// Seed makes training deterministic: the same data, options and seed
 	// give the same model.
 	Seed uint64 `json:"seed"`

@@ -32,7 +32,8 @@ var (
 )
 
 // piafBinary builds the real binary once per test run: process tests must
-// exercise what operators run, signals and exit codes included.
+// exercise what operators run, signals and exit codes included. The
+// piaftest tag adds a slow test job kind and a route to start it.
 func piafBinary(t testing.TB) string {
 	t.Helper()
 	binOnce.Do(func() {
@@ -42,7 +43,7 @@ func piafBinary(t testing.TB) string {
 			return
 		}
 		binPath = filepath.Join(dir, "piaf")
-		out, err := exec.Command("go", "build", "-tags", "nofrontend", "-o", binPath, ".").CombinedOutput()
+		out, err := exec.Command("go", "build", "-tags", "nofrontend piaftest", "-o", binPath, ".").CombinedOutput()
 		if err != nil {
 			binErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
@@ -356,7 +357,7 @@ func TestDemoSeedIsIdempotentAcrossRestarts(t *testing.T) {
 	}
 }
 
-func postgresURL(t *testing.T) string {
+func postgresURL(t testing.TB) string {
 	t.Helper()
 	name, err := dbtest.NewPostgresDatabase()
 	if err != nil {

@@ -113,6 +113,11 @@ func (a *App) init(ctx context.Context, opts Options) error {
 		return fmt.Errorf("jobs: %w", err)
 	}
 	a.Hub.Authorize("job", a.Jobs.CanSee)
+	a.Hub.Authorize("campaign", func(ctx context.Context, _ *identity.Principal, t live.Topic) error {
+		// Progress counters of a campaign are visible to everyone signed in.
+		_, err := campaigns.CampaignByID(ctx, t.ID)
+		return err
+	})
 	a.Hub.Authorize("user", func(_ context.Context, p *identity.Principal, t live.Topic) error {
 		if p.UserID != t.ID {
 			return apperr.New(apperr.Forbidden, "forbidden", "another user's notifications")

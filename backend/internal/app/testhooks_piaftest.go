@@ -30,7 +30,7 @@ type CounterParams struct {
 type counterJob struct{}
 
 func (counterJob) Kind() string           { return "test.counter" }
-func (counterJob) Timeout() time.Duration { return 5 * time.Second }
+func (counterJob) Timeout() time.Duration { return 2 * time.Second }
 func (counterJob) MaxAttempts() int       { return 5 }
 
 func (counterJob) Run(ctx context.Context, j *jobs.Job, p *jobs.Progress) (any, error) {

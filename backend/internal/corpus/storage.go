@@ -32,6 +32,16 @@ func (s *Store) CampaignBySlug(ctx context.Context, slug string) (*Campaign, err
 	return &c, err
 }
 
+// CampaignByID finds a campaign.
+func (s *Store) CampaignByID(ctx context.Context, id int64) (*Campaign, error) {
+	var c Campaign
+	err := s.db.WithContext(ctx).First(&c, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, ErrCampaignNotFound
+	}
+	return &c, err
+}
+
 // CreateCampaign inserts c.
 func (s *Store) CreateCampaign(ctx context.Context, c *Campaign) error {
 	err := s.db.WithContext(ctx).Create(c).Error

@@ -30,6 +30,7 @@ type queue interface {
 	JobCancel(ctx context.Context, jobID int64) (*rivertype.JobRow, error)
 	Start(ctx context.Context) error
 	Stop(ctx context.Context) error
+	StopAndCancel(ctx context.Context) error
 }
 
 // Options tunes the job system of a node.
@@ -56,6 +57,9 @@ type Service struct {
 	log      *slog.Logger
 	handlers map[string]Handler
 	queue    queue
+	// working is false on API-only nodes, which enqueue but never start
+	// River (it refuses to start without workers).
+	working bool
 	node     string
 	closers  []func()
 	metrics  *jobMetrics
@@ -109,6 +113,7 @@ func New(ctx context.Context, db *database.DB, hub *live.Hub, log *slog.Logger, 
 	}
 	if opts.Workers > 0 {
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.Workers}}
+		s.working = true
 	}
 	var err error
 	if db.Dialect == database.Postgres {
@@ -178,12 +183,29 @@ func (s *Service) newSQLiteQueue(ctx context.Context, cfg *river.Config) error {
 // Start begins working (and, on every node, rescuing stuck jobs).
 func (s *Service) Start(ctx context.Context) error {
 	go s.watchQueue(ctx)
+	if !s.working {
+		return nil
+	}
 	return s.queue.Start(ctx)
 }
 
-// Stop lets running jobs finish within ctx, then cancels them: River
-// retries a job cut short, so nothing is lost.
-func (s *Service) Stop(ctx context.Context) error { return s.queue.Stop(ctx) }
+// Stop lets running jobs finish within ctx, then cancels them (one more
+// second to record it): River retries a job cut short, so nothing is lost.
+func (s *Service) Stop(ctx context.Context) error {
+	if !s.working {
+		return nil
+	}
+	err := s.queue.Stop(ctx)
+	if err == nil {
+		return nil
+	}
+	cctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if cerr := s.queue.StopAndCancel(cctx); cerr != nil {
+		return cerr
+	}
+	return err
+}
 
 // Close releases the connections of the queue.
 func (s *Service) Close() {

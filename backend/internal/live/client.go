@@ -186,11 +186,10 @@ func (c *client) control(m serverMessage) {
 }
 
 func (c *client) sendEvent(ev Event) {
-	b, _ := json.Marshal(ev)
 	if !ev.CreatedAt.IsZero() {
 		c.hub.metrics.lag.Observe(time.Since(ev.CreatedAt).Seconds())
 	}
-	c.queue(b)
+	c.queue(ev.encoded())
 }
 
 func (c *client) subscribe(ctx context.Context, name string, lastSeq *int64) {

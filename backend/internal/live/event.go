@@ -20,6 +20,17 @@ type Event struct {
 	Type      string          `json:"type"`
 	Data      json.RawMessage `json:"data"`
 	CreatedAt time.Time       `json:"-"`
+	// wire is the JSON sent to clients, encoded once per event however
+	// many clients follow the topic.
+	wire []byte
+}
+
+// encoded returns the event as sent to clients.
+func (e *Event) encoded() []byte {
+	if e.wire == nil {
+		e.wire, _ = json.Marshal(e)
+	}
+	return e.wire
 }
 
 // Topic is a parsed topic name: kind and numeric id, e.g. job:12.

@@ -2,6 +2,7 @@ package live
 
 import (
 	"net/http"
+	"sync"
 
 	"github.com/gorilla/websocket"
 	"github.com/labstack/echo/v4"
@@ -23,7 +24,9 @@ type Handlers struct {
 // cross-site upgrades (a browser sends the session cookie with them).
 func NewHandlers(h *Hub, checkOrigin OriginChecker) *Handlers {
 	return &Handlers{hub: h, upgrader: websocket.Upgrader{
-		ReadBufferSize: 1024, WriteBufferSize: 4096, CheckOrigin: checkOrigin,
+		// Idle connections hold no write buffer: it is taken from a pool
+		// only while a message is written.
+		ReadBufferSize: 512, WriteBufferSize: 4096, WriteBufferPool: &sync.Pool{}, CheckOrigin: checkOrigin,
 		// Per-message compression costs memory per connection; events are small.
 		EnableCompression: false,
 	}}

@@ -41,7 +41,7 @@ func (o *Options) defaults() {
 		o.Retention = 24 * time.Hour
 	}
 	if o.SendBuffer <= 0 {
-		o.SendBuffer = 256
+		o.SendBuffer = 64
 	}
 	if o.PingInterval <= 0 {
 		o.PingInterval = 25 * time.Second
@@ -177,6 +177,7 @@ func (h *Hub) dispatch(ctx context.Context, notices <-chan notice) {
 }
 
 func (h *Hub) deliver(ev Event) {
+	ev.encoded()
 	h.mu.RLock()
 	subs := make([]*client, 0, len(h.topics[ev.Topic]))
 	for c := range h.topics[ev.Topic] {

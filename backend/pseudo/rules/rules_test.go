@@ -114,6 +114,11 @@ func TestEveryValidIdentifierFoundEveryInvalidIgnored(t *testing.T) {
 			t.Errorf("invalid %q reported as %s %q", id, m.Label, m.Text)
 		}
 	}
+	perLabel := map[string]int{}
+	for _, l := range valid {
+		perLabel[l]++
+	}
+	t.Logf("%d valid identifiers found %v, %d checksum-invalid or malformed ones ignored", len(valid), perLabel, len(invalid))
 }
 
 func TestAddressesAndBirthDates(t *testing.T) {
