@@ -194,7 +194,11 @@ func (a *analysis) relabelTitled(ents []Entity) []Entity {
 	// Froidfond") is a place that gives its name to nobles ("M. de
 	// Froidfond"): leave it to the tagger.
 	for i := 1; i < len(a.toks); i++ {
-		if locativePrepositions[a.folded[i-1]] {
+		p := i - 1
+		if p > 0 && a.lex.Kinds(a.folded[p])&gazetteer.KindDeterminer != 0 && capitalisation(a.toks[p].Text) == capNone {
+			p-- // "à la Madeleine", "vers l'Opéra"
+		}
+		if locativePrepositions[a.folded[p]] {
 			delete(titled, a.folded[i])
 		}
 	}
