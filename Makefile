@@ -48,9 +48,10 @@ test-frontend: deps ## Frontend unit tests (Vitest) and type check
 	npm run check -w frontend
 	npm test -w frontend
 
-test-e2e: build ## Browser tests (Playwright driving /usr/bin/chromium)
+test-e2e: frontend ## Browser tests (Playwright driving /usr/bin/chromium) against a test build (-tags piaftest)
 	$(GO) build -o bin/piaf-devtools ./backend/cmd/piaf-devtools
-	PIAF_BIN=$(abspath $(BIN)) PIAF_DEVTOOLS_BIN=$(abspath bin/piaf-devtools) npm test -w e2e
+	CGO_ENABLED=0 $(GO) build -tags piaftest -o bin/piaf-e2e ./backend/cmd/piaf
+	PIAF_BIN=$(abspath bin/piaf-e2e) PIAF_DEVTOOLS_BIN=$(abspath bin/piaf-devtools) npm test -w e2e
 
 bench: ## Benchmarks (see docs/BENCHMARKS.md)
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...

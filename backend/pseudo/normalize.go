@@ -125,10 +125,6 @@ func stripLeading(toks []tokens.Token, i, j int, label string, sentenceStart boo
 // nobiliaryParticles open a surname without being part of the PER span.
 var nobiliaryParticles = map[string]bool{"de": true, "d'": true, "du": true, "des": true}
 
-func isTitle(s string, lex *gazetteer.Lexicon) bool {
-	return lex.Kinds(gazetteer.Fold(s))&gazetteer.KindTitle != 0
-}
-
 func foldAll(toks []tokens.Token) []string {
 	out := make([]string, len(toks))
 	for i, t := range toks {

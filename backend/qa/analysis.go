@@ -24,6 +24,7 @@ const (
 	shapePunct
 	shapeSymbol
 	shapeElision
+	shapeUnit
 	numShapes
 )
 
@@ -32,6 +33,29 @@ const (
 var months = map[string]bool{
 	"janvier": true, "février": true, "mars": true, "avril": true, "mai": true, "juin": true, "juillet": true,
 	"août": true, "septembre": true, "octobre": true, "novembre": true, "décembre": true,
+}
+
+// numberWords are numbers written in letters: they answer "combien" like
+// digits do.
+var numberWords = map[string]bool{
+	"un": false, "une": false, // too ambiguous (articles)
+	"deux": true, "trois": true, "quatre": true, "cinq": true, "six": true, "sept": true, "huit": true,
+	"neuf": true, "dix": true, "onze": true, "douze": true, "treize": true, "quatorze": true, "quinze": true,
+	"seize": true, "vingt": true, "trente": true, "quarante": true, "cinquante": true, "soixante": true,
+	"cent": true, "cents": true, "mille": true, "dizaine": true, "douzaine": true, "vingtaine": true,
+	"centaine": true, "centaines": true, "milliers": true, "dizaines": true, "plusieurs": true,
+}
+
+// units follow numbers in quantities ("400 mètres", "14,2 milliards"); an
+// answer to "combien" usually keeps them.
+var units = map[string]bool{
+	"mètres": true, "mètre": true, "m": true, "km": true, "kilomètres": true, "kilomètre": true, "cm": true,
+	"mm": true, "km2": true, "m2": true, "hectares": true, "ha": true, "kg": true, "kilos": true,
+	"tonnes": true, "grammes": true, "litres": true, "ans": true, "an": true, "années": true, "mois": true,
+	"jours": true, "semaines": true, "heures": true, "minutes": true, "secondes": true, "siècles": true,
+	"siècle": true, "euros": true, "euro": true, "dollars": true, "francs": true, "livres": true, "%": true,
+	"pour": false, "millions": true, "million": true, "milliards": true, "milliard": true, "habitants": true,
+	"personnes": true, "fois": true, "degrés": true, "°c": true, "€": true, "$": true,
 }
 
 // tokenInfo is a token with everything the reader's features use, computed
@@ -131,6 +155,12 @@ func shapeOf(t frtext.Token, fold string) shape {
 	}
 	if months[fold] {
 		return shapeMonth
+	}
+	if numberWords[fold] {
+		return shapeNumber
+	}
+	if units[fold] {
+		return shapeUnit
 	}
 	if isRomanOrdinal(t.Text) {
 		return shapeRoman

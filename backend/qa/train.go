@@ -90,18 +90,41 @@ func Train(ctx context.Context, train, dev []Example, opts TrainOptions, progres
 	}
 	progress(TrainProgress{Stage: StagePrepare, Done: len(train) + len(dev), Total: len(train) + len(dev)})
 
-	lr := newLearner(m, o)
+	// Bagging: each learner trains on its own bootstrap sample (the first
+	// on all the data when there is one bag); the model gets the mean of
+	// their averaged weights, which for a linear scorer is the mean of
+	// their scores.
+	bufs := newGradBufs(o.BatchSize, len(m.weights))
+	learners := make([]*learner, o.Bags)
+	bagItems := make([][]trainItem, o.Bags)
+	for b := range learners {
+		learners[b] = newLearner(m, o, o.Seed+uint64(b)*7919, bufs)
+		bagItems[b] = items
+		if o.Bags > 1 {
+			bagItems[b] = bootstrap(items, o.Seed+uint64(b)*104729)
+		}
+	}
 	var best []float32
 	bestF1 := math.Inf(-1)
 	for epoch := 1; epoch <= o.Epochs; epoch++ {
 		t0 := time.Now()
-		loss, err := lr.epoch(ctx, items, func(done int, loss float64) {
-			progress(TrainProgress{Stage: StageTrain, Epoch: epoch, Epochs: o.Epochs, Done: done, Total: len(items), Loss: loss})
-		})
-		if err != nil {
-			return nil, report, err
+		var loss float64
+		for b, lr := range learners {
+			done0 := b * len(items)
+			l, err := lr.epoch(ctx, bagItems[b], func(done int, loss float64) {
+				progress(TrainProgress{Stage: StageTrain, Epoch: epoch, Epochs: o.Epochs, Done: (done0 + done) / o.Bags, Total: len(items), Loss: loss})
+			})
+			if err != nil {
+				return nil, report, err
+			}
+			loss += l / float64(o.Bags)
 		}
-		lr.averageInto(m.weights)
+		for i := range m.weights {
+			m.weights[i] = 0
+		}
+		for _, lr := range learners {
+			lr.addAverage(m.weights, 1/float32(o.Bags))
+		}
 		er := EpochReport{Epoch: epoch, Loss: loss}
 		if len(devItems) > 0 {
 			sum, _, err := m.evaluateItems(ctx, devItems, o.Workers)
@@ -124,7 +147,6 @@ func Train(ctx context.Context, train, dev []Example, opts TrainOptions, progres
 	if best != nil {
 		copy(m.weights, best)
 	}
-	lr = nil
 	report.Duration = time.Since(started)
 	m.info = ModelInfo{
 		FormatVersion:    ModelFormatVersion,
@@ -297,15 +319,32 @@ type gradBuf struct {
 	touched []uint32
 }
 
-func newLearner(m *Model, o TrainOptions) *learner {
+func newLearner(m *Model, o TrainOptions, seed uint64, bufs []gradBuf) *learner {
 	live := *m
 	live.weights = append([]float32(nil), m.weights...)
-	l := &learner{m: &live, o: o, sq: make([]float32, len(m.weights)), sum: make([]float32, len(m.weights)), rng: rand.New(rand.NewPCG(o.Seed, 0x9e3779b97f4a7c15)), bufs: make([]gradBuf, o.BatchSize)}
-	for i := range l.bufs {
-		l.bufs[i].feats.mask = uint64(len(m.weights) - 1)
-		l.bufs[i].acc = make([]float32, len(m.weights))
+	return &learner{m: &live, o: o, sq: make([]float32, len(m.weights)), sum: make([]float32, len(m.weights)),
+		rng: rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)), bufs: bufs}
+}
+
+// newGradBufs makes the per-question gradient scratch of one batch, shared
+// by the learners (they run one after the other).
+func newGradBufs(batch, weights int) []gradBuf {
+	bufs := make([]gradBuf, batch)
+	for i := range bufs {
+		bufs[i].feats.mask = uint64(weights - 1)
+		bufs[i].acc = make([]float32, weights)
 	}
-	return l
+	return bufs
+}
+
+// bootstrap draws len(items) items with replacement, seeded.
+func bootstrap(items []trainItem, seed uint64) []trainItem {
+	rng := rand.New(rand.NewPCG(seed, 0xb007))
+	out := make([]trainItem, len(items))
+	for i := range out {
+		out[i] = items[rng.IntN(len(items))]
+	}
+	return out
 }
 
 // epoch makes one pass in a seeded random order and returns the mean loss.
@@ -414,14 +453,14 @@ func (l *learner) apply(buf *gradBuf) {
 	}
 }
 
-// averageInto writes the average of the weights over all steps so far.
-func (l *learner) averageInto(dst []float32) {
-	if l.steps == 0 {
-		copy(dst, l.m.weights)
-		return
+// addAverage adds scale times the average of the weights over all steps so
+// far to dst.
+func (l *learner) addAverage(dst []float32, scale float32) {
+	inv := float32(0)
+	if l.steps > 0 {
+		inv = float32(1 / l.steps)
 	}
-	inv := float32(1 / l.steps)
 	for i, w := range l.m.weights {
-		dst[i] = w - l.sum[i]*inv
+		dst[i] += scale * (w - l.sum[i]*inv)
 	}
 }

@@ -115,7 +115,7 @@ func TestAJobKilledWithItsNodeIsCompletedByAnotherProcess(t *testing.T) {
 			var job struct {
 				ID int64 `json:"id"`
 			}
-			if status := s.post("/api/v1/test/jobs", `{"count":15,"delay_ms":100}`, &job); status != 202 {
+			if status := s.post("/api/v1/test/jobs", `{"kind":"test.rescue","count":15,"delay_ms":100}`, &job); status != 202 {
 				t.Fatalf("start job: %d", status)
 			}
 			deadline := time.Now().Add(20 * time.Second)

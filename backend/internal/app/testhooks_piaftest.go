@@ -20,18 +20,24 @@ import (
 // it, so that jobs can be killed, cancelled and watched before the real
 // long operations exist. It is never in a production build.
 
-// CounterParams configures the test job.
+// CounterParams configures the test job. Kind "test.counter" has a one
+// minute timeout; "test.rescue" a two-second one, so that a job of a killed
+// node becomes rescuable quickly.
 type CounterParams struct {
-	Count     int `json:"count"`
-	DelayMS   int `json:"delay_ms"`
-	FailTimes int `json:"fail_times"`
+	Kind      string `json:"kind,omitempty"`
+	Count     int    `json:"count"`
+	DelayMS   int    `json:"delay_ms"`
+	FailTimes int    `json:"fail_times"`
 }
 
-type counterJob struct{}
+type counterJob struct {
+	kind    string
+	timeout time.Duration
+}
 
-func (counterJob) Kind() string           { return "test.counter" }
-func (counterJob) Timeout() time.Duration { return 2 * time.Second }
-func (counterJob) MaxAttempts() int       { return 5 }
+func (c counterJob) Kind() string           { return c.kind }
+func (c counterJob) Timeout() time.Duration { return c.timeout }
+func (counterJob) MaxAttempts() int         { return 5 }
 
 func (counterJob) Run(ctx context.Context, j *jobs.Job, p *jobs.Progress) (any, error) {
 	var params CounterParams
@@ -53,7 +59,9 @@ func (counterJob) Run(ctx context.Context, j *jobs.Job, p *jobs.Progress) (any, 
 	return map[string]any{"counted": params.Count, "node": j.Node}, nil
 }
 
-func testJobHandlers(*App) []jobs.Handler { return []jobs.Handler{counterJob{}} }
+func testJobHandlers(*App) []jobs.Handler {
+	return []jobs.Handler{counterJob{"test.counter", time.Minute}, counterJob{"test.rescue", 2 * time.Second}}
+}
 
 type testHandlers struct{ a *App }
 
@@ -72,7 +80,10 @@ func (h testHandlers) Routes() []api.Route {
 				if err := api.BindJSON(c, &in); err != nil {
 					return err
 				}
-				j, err := h.a.Jobs.Enqueue(c.Request().Context(), identity.FromContext(c.Request().Context()), "test.counter", nil, in)
+				if in.Kind == "" {
+					in.Kind = "test.counter"
+				}
+				j, err := h.a.Jobs.Enqueue(c.Request().Context(), identity.FromContext(c.Request().Context()), in.Kind, nil, in)
 				if err != nil {
 					return err
 				}
