@@ -41,13 +41,17 @@ const (
 	// each side ("fondé par X", "X a été élu"), a stand-in for the syntactic
 	// path a parser would give.
 	FeatGap
+	// FeatHead: the head noun of a "quel"/"combien" question ("quel pape",
+	// "combien de soldats") inside, at the start of, or just before the span
+	// ("le pape Benoît XVI").
+	FeatHead
 	// FeatVectors: similarity of the span's context to the question in word
 	// vectors trained on the training contexts.
 	FeatVectors
 )
 
 // AllFeatures is the default feature set.
-const AllFeatures = FeatLength | FeatSentence | FeatOverlap | FeatDistance | FeatShape | FeatBoundary | FeatAlign | FeatLexical | FeatPosition | FeatGap | FeatVectors
+const AllFeatures = FeatLength | FeatSentence | FeatOverlap | FeatDistance | FeatShape | FeatBoundary | FeatAlign | FeatLexical | FeatPosition | FeatGap | FeatHead | FeatVectors
 
 // featureGroupNames name the groups in reports and on the command line.
 var featureGroupNames = []struct {
@@ -56,7 +60,7 @@ var featureGroupNames = []struct {
 }{
 	{FeatLength, "length"}, {FeatSentence, "sentence"}, {FeatOverlap, "overlap"}, {FeatDistance, "distance"},
 	{FeatShape, "shape"}, {FeatBoundary, "boundary"}, {FeatAlign, "align"}, {FeatLexical, "lexical"},
-	{FeatPosition, "position"}, {FeatGap, "gap"}, {FeatVectors, "vectors"},
+	{FeatPosition, "position"}, {FeatGap, "gap"}, {FeatHead, "head"}, {FeatVectors, "vectors"},
 }
 
 // String lists the groups, comma-separated.
@@ -162,6 +166,7 @@ const (
 	tSentKindMissing
 	tSentPrev
 	tSentNext
+	tHead
 )
 
 // featVec is a sparse feature vector: weight indices and values.
@@ -530,6 +535,27 @@ func (c *spanContext) features(f *featVec, i, j int) {
 		f.on(mix(mix(tGapRWh, gr), q.classID))
 		f.on(mix(mix(tGapLWh, gl), q.prepID))
 		f.on(mix(mix(tGapRWh, gr), q.prepID))
+	}
+	if c.groups&FeatHead != 0 && q.headStem != 0 {
+		where := uint64(0)
+		for k := i; k <= j; k++ {
+			if toks[k].stemID == q.headStem {
+				where = 1 // inside
+				if k == i || (k == i+1 && !toks[i].content()) {
+					where = 2 // first word
+				}
+				break
+			}
+		}
+		if where == 0 {
+			for k := max(lo, i-3); k < i; k++ {
+				if toks[k].stemID == q.headStem {
+					where = 3 + uint64(i-k) // just before: apposition
+				}
+			}
+		}
+		f.on(mix(mix(tHead, where), wh))
+		f.on(mix(mix(tHead, where), q.classID))
 	}
 	if c.groups&FeatLexical != 0 {
 

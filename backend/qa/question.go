@@ -71,6 +71,8 @@ type questionAnalysis struct {
 	prepID   uint64 // hash of wh and the preposition before it
 	head     string
 	headID   uint64
+	// headStem is the stem hash of the head noun, as passage tokens carry.
+	headStem uint64
 	content  []qWord
 	totalIDF float32
 	// nextID and prevID are the stems right after and before the
@@ -146,6 +148,7 @@ func analyzeQuestion(q string, idf *idfTable) *questionAnalysis {
 		}
 		if qa.head != "" {
 			qa.headID = hashString(qa.head)
+			qa.headStem = hashString(qa.head)
 			qa.classID = mix(qa.whID, qa.headID)
 		}
 		qa.nextID = neighbourStem(toks, qa.whTok, +1)

@@ -90,41 +90,18 @@ func Train(ctx context.Context, train, dev []Example, opts TrainOptions, progres
 	}
 	progress(TrainProgress{Stage: StagePrepare, Done: len(train) + len(dev), Total: len(train) + len(dev)})
 
-	// Bagging: each learner trains on its own bootstrap sample (the first
-	// on all the data when there is one bag); the model gets the mean of
-	// their averaged weights, which for a linear scorer is the mean of
-	// their scores.
-	bufs := newGradBufs(o.BatchSize, len(m.weights))
-	learners := make([]*learner, o.Bags)
-	bagItems := make([][]trainItem, o.Bags)
-	for b := range learners {
-		learners[b] = newLearner(m, o, o.Seed+uint64(b)*7919, bufs)
-		bagItems[b] = items
-		if o.Bags > 1 {
-			bagItems[b] = bootstrap(items, o.Seed+uint64(b)*104729)
-		}
-	}
+	lr := newLearner(m, o, newGradBufs(o.BatchSize, len(m.weights)))
 	var best []float32
 	bestF1 := math.Inf(-1)
 	for epoch := 1; epoch <= o.Epochs; epoch++ {
 		t0 := time.Now()
-		var loss float64
-		for b, lr := range learners {
-			done0 := b * len(items)
-			l, err := lr.epoch(ctx, bagItems[b], func(done int, loss float64) {
-				progress(TrainProgress{Stage: StageTrain, Epoch: epoch, Epochs: o.Epochs, Done: (done0 + done) / o.Bags, Total: len(items), Loss: loss})
-			})
-			if err != nil {
-				return nil, report, err
-			}
-			loss += l / float64(o.Bags)
+		loss, err := lr.epoch(ctx, items, func(done int, loss float64) {
+			progress(TrainProgress{Stage: StageTrain, Epoch: epoch, Epochs: o.Epochs, Done: done, Total: len(items), Loss: loss})
+		})
+		if err != nil {
+			return nil, report, err
 		}
-		for i := range m.weights {
-			m.weights[i] = 0
-		}
-		for _, lr := range learners {
-			lr.addAverage(m.weights, 1/float32(o.Bags))
-		}
+		lr.averageInto(m.weights)
 		er := EpochReport{Epoch: epoch, Loss: loss}
 		if len(devItems) > 0 {
 			sum, _, err := m.evaluateItems(ctx, devItems, o.Workers)
@@ -319,15 +296,14 @@ type gradBuf struct {
 	touched []uint32
 }
 
-func newLearner(m *Model, o TrainOptions, seed uint64, bufs []gradBuf) *learner {
+func newLearner(m *Model, o TrainOptions, bufs []gradBuf) *learner {
 	live := *m
 	live.weights = append([]float32(nil), m.weights...)
 	return &learner{m: &live, o: o, sq: make([]float32, len(m.weights)), sum: make([]float32, len(m.weights)),
-		rng: rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15)), bufs: bufs}
+		rng: rand.New(rand.NewPCG(o.Seed, 0x9e3779b97f4a7c15)), bufs: bufs}
 }
 
-// newGradBufs makes the per-question gradient scratch of one batch, shared
-// by the learners (they run one after the other).
+// newGradBufs makes the per-question gradient scratch of one batch.
 func newGradBufs(batch, weights int) []gradBuf {
 	bufs := make([]gradBuf, batch)
 	for i := range bufs {
@@ -337,15 +313,6 @@ func newGradBufs(batch, weights int) []gradBuf {
 	return bufs
 }
 
-// bootstrap draws len(items) items with replacement, seeded.
-func bootstrap(items []trainItem, seed uint64) []trainItem {
-	rng := rand.New(rand.NewPCG(seed, 0xb007))
-	out := make([]trainItem, len(items))
-	for i := range out {
-		out[i] = items[rng.IntN(len(items))]
-	}
-	return out
-}
 
 // epoch makes one pass in a seeded random order and returns the mean loss.
 func (l *learner) epoch(ctx context.Context, items []trainItem, report func(done int, loss float64)) (float64, error) {
@@ -453,14 +420,13 @@ func (l *learner) apply(buf *gradBuf) {
 	}
 }
 
-// addAverage adds scale times the average of the weights over all steps so
-// far to dst.
-func (l *learner) addAverage(dst []float32, scale float32) {
+// averageInto writes the average of the weights over all steps so far.
+func (l *learner) averageInto(dst []float32) {
 	inv := float32(0)
 	if l.steps > 0 {
 		inv = float32(1 / l.steps)
 	}
 	for i, w := range l.m.weights {
-		dst[i] += scale * (w - l.sum[i]*inv)
+		dst[i] = w - l.sum[i]*inv
 	}
 }

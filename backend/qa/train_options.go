@@ -18,11 +18,6 @@ type TrainOptions struct {
 	LearningRate float64 `json:"learning_rate"`
 	// L2 is the weight decay applied to the weights a step touches.
 	L2 float64 `json:"l2"`
-	// Bags is the number of models trained on bootstrap samples of the
-	// training data and averaged (bagging), which lowers the variance of a
-	// model trained on a few thousand questions; 1 trains one model on all
-	// the data.
-	Bags int `json:"bags"`
 	// BatchSize is the number of questions whose gradients are computed in
 	// parallel from the same weights before they are applied, in order.
 	BatchSize int `json:"batch_size"`
@@ -60,7 +55,6 @@ func DefaultTrainOptions() TrainOptions {
 		LearningRate:    0.05,
 		L2:              0,
 		BatchSize:       16,
-		Bags:            1,
 		HashBits:        20,
 		MaxAnswerTokens: 16,
 		MaxSentences:    12,
@@ -83,9 +77,6 @@ func (o TrainOptions) withDefaults() TrainOptions {
 	}
 	if o.L2 < 0 {
 		o.L2 = 0
-	}
-	if o.Bags <= 0 {
-		o.Bags = d.Bags
 	}
 	if o.BatchSize <= 0 {
 		o.BatchSize = d.BatchSize
