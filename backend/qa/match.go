@@ -35,7 +35,7 @@ type matchInfo struct {
 	// (names, numbers) found in sentence s; qKinds counts them.
 	sentKind [numWordKinds][]float32
 	qKinds   [numWordKinds]int
-	sentRank   []int
+	sentRank []int
 	// positions maps a stem hash to its token positions in the passage.
 	positions map[uint64][]int
 }

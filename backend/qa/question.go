@@ -63,14 +63,14 @@ const (
 
 // questionAnalysis is what the reader knows about a question.
 type questionAnalysis struct {
-	text     *textAnalysis
-	wh       string // canonical interrogative word, "" when none
-	whTok    int    // its token index, -1 when none
-	whID     uint64 // hash of wh
-	classID  uint64 // hash of wh and head noun stem ("quel:anné")
-	prepID   uint64 // hash of wh and the preposition before it
-	head     string
-	headID   uint64
+	text    *textAnalysis
+	wh      string // canonical interrogative word, "" when none
+	whTok   int    // its token index, -1 when none
+	whID    uint64 // hash of wh
+	classID uint64 // hash of wh and head noun stem ("quel:anné")
+	prepID  uint64 // hash of wh and the preposition before it
+	head    string
+	headID  uint64
 	// headStem is the stem hash of the head noun, as passage tokens carry.
 	headStem uint64
 	content  []qWord

@@ -313,7 +313,6 @@ func newGradBufs(batch, weights int) []gradBuf {
 	return bufs
 }
 
-
 // epoch makes one pass in a seeded random order and returns the mean loss.
 func (l *learner) epoch(ctx context.Context, items []trainItem, report func(done int, loss float64)) (float64, error) {
 	order := l.rng.Perm(len(items))
