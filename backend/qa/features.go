@@ -167,6 +167,8 @@ const (
 	tSentPrev
 	tSentNext
 	tHead
+	tSentBias
+	tSentHas
 )
 
 // featVec is a sparse feature vector: weight indices and values.
@@ -262,24 +264,20 @@ const (
 	punctQuote
 )
 
-// features appends the features of span [i, j] (inclusive) to f.
+// features appends all the features of span [i, j] (inclusive) to f: those
+// of its sentence and its own. The joint model scores spans with them.
 func (c *spanContext) features(f *featVec, i, j int) {
-	q, p, m := c.q, c.p, c.m
-	toks := p.toks
-	first, last := &toks[i], &toks[j]
-	sent := first.sent
-	se := p.sents[sent]
-	lo, hi := se.FirstToken, se.EndToken
-	length := j - i + 1
-	wh := q.whID
-	f.on(tBias)
+	c.sentenceFeatures(f, c.p.toks[i].sent)
+	c.spanFeatures(f, i, j)
+}
 
-	if c.groups&FeatLength != 0 {
-		lb := lenBin(length)
-		f.on(mix(tLen, lb))
-		f.on(mix(mix(tLenWh, lb), wh))
-		f.on(mix(mix(tLenWh, lb), q.classID))
-	}
+// sentenceFeatures appends the features of sentence sent: how well it
+// matches the question, and whether it holds the kind of token the question
+// asks for. The two-stage model's sentence scorer uses them alone.
+func (c *spanContext) sentenceFeatures(f *featVec, sent int) {
+	q, p, m := c.q, c.p, c.m
+	wh := q.whID
+	f.on(tSentBias)
 	if c.groups&FeatSentence != 0 {
 		f.add(tSentScore, m.sentScore[sent])
 		f.add(tSentCover, m.sentCover[sent])
@@ -306,6 +304,49 @@ func (c *spanContext) features(f *featVec, i, j int) {
 		if sent+1 < len(p.sents) {
 			f.add(tSentNext, m.sentScore[sent+1])
 		}
+	}
+	if c.groups&FeatPosition != 0 {
+		f.on(mix(tSentIndex, uint64(min(sent, 5))))
+	}
+	if c.groups&FeatShape != 0 {
+		se := p.sents[sent]
+		var flags [16]bool
+		for k := se.FirstToken; k < se.EndToken; k++ {
+			flags[p.toks[k].shape] = true
+			if c.capInside[k] {
+				flags[numShapes] = true
+			}
+		}
+		for _, sh := range []shape{shapeYear, shapeNumber, shapeMonth, shapeRoman, shapeUnit, numShapes} {
+			if flags[sh] {
+				f.on(mix(mix(tSentHas, uint64(sh)), wh))
+				f.on(mix(mix(tSentHas, uint64(sh)), q.classID))
+			}
+		}
+	}
+	if c.vec != nil {
+		f.add(tVecSent, c.vec.sentSoft[sent])
+	}
+}
+
+// spanFeatures appends the features of span [i, j] that depend on the span
+// within its sentence. The two-stage model's span scorer uses them alone.
+func (c *spanContext) spanFeatures(f *featVec, i, j int) {
+	q, p, m := c.q, c.p, c.m
+	toks := p.toks
+	first, last := &toks[i], &toks[j]
+	sent := first.sent
+	se := p.sents[sent]
+	lo, hi := se.FirstToken, se.EndToken
+	length := j - i + 1
+	wh := q.whID
+	f.on(tBias)
+
+	if c.groups&FeatLength != 0 {
+		lb := lenBin(length)
+		f.on(mix(tLen, lb))
+		f.on(mix(mix(tLenWh, lb), wh))
+		f.on(mix(mix(tLenWh, lb), q.classID))
 	}
 	var tot float32 = 1
 	if q.totalIDF > 0 {
@@ -569,7 +610,6 @@ func (c *spanContext) features(f *featVec, i, j int) {
 		}
 	}
 	if c.groups&FeatPosition != 0 {
-		f.on(mix(tSentIndex, uint64(min(sent, 5))))
 		rel := uint64(4 * (i - lo) / max(hi-lo, 1))
 		f.on(mix(tRelPos, rel))
 		edge := uint64(0)

@@ -32,6 +32,10 @@ type ModelParams struct {
 	// with the highest expected F1 is chosen (minimum Bayes risk decoding);
 	// 0 or 1 picks the best-scoring span.
 	MBRPool int `json:"mbr_pool"`
+	// TwoStage scores a span as P(sentence) × P(span | sentence), two
+	// softmaxes with separate features, instead of one softmax over all the
+	// spans of the passage.
+	TwoStage bool `json:"two_stage"`
 	// MaxSentences bounds the sentences searched in long passages (the best
 	// ones by question-word overlap), to keep answering time bounded.
 	MaxSentences int `json:"max_sentences"`
@@ -79,6 +83,80 @@ func (s *scorer) score(i, j int) float64 {
 	return float64(sum)
 }
 
+// scoreAll calls fn with every candidate span and its score. The joint
+// model scores a span with all its features; the two-stage model gives
+// log P(sentence) + log P(span | sentence), each a softmax of its own
+// features.
+func (s *scorer) scoreAll(fn func(i, j int, score float64)) {
+	sents := s.searchSentences()
+	if !s.m.params.TwoStage {
+		enumerate(s.ctx.p, s.m.params.MaxAnswerTokens, sents, func(i, j int) { fn(i, j, s.score(i, j)) })
+		return
+	}
+	if sents == nil {
+		sents = make([]int, len(s.ctx.p.sents))
+		for x := range sents {
+			sents[x] = x
+		}
+	}
+	sentScores := make([]float64, len(sents))
+	for x, sent := range sents {
+		sentScores[x] = s.sentenceScore(sent)
+	}
+	lse := logSumExp(sentScores)
+	var spans []scoredSpan
+	for x, sent := range sents {
+		spans = spans[:0]
+		enumerate(s.ctx.p, s.m.params.MaxAnswerTokens, []int{sent}, func(i, j int) {
+			spans = append(spans, scoredSpan{span{int32(i), int32(j)}, s.spanScore(i, j)})
+		})
+		if len(spans) == 0 {
+			continue
+		}
+		spanLSE := math.Inf(-1)
+		for _, sp := range spans {
+			spanLSE = logAddExp(spanLSE, sp.score)
+		}
+		base := sentScores[x] - lse - spanLSE
+		for _, sp := range spans {
+			fn(int(sp.sp.i), int(sp.sp.j), base+sp.score)
+		}
+	}
+}
+
+func (s *scorer) dotBuf() float64 {
+	var sum float32
+	w := s.m.weights
+	for k, idx := range s.buf.idx {
+		sum += w[idx] * s.buf.val[k]
+	}
+	return float64(sum)
+}
+
+// sentenceScore is the two-stage model's sentence score.
+func (s *scorer) sentenceScore(sent int) float64 {
+	s.buf.reset()
+	s.ctx.sentenceFeatures(&s.buf, sent)
+	return s.dotBuf()
+}
+
+// spanScore is the two-stage model's score of a span within its sentence.
+func (s *scorer) spanScore(i, j int) float64 {
+	s.buf.reset()
+	s.ctx.spanFeatures(&s.buf, i, j)
+	return s.dotBuf()
+}
+
+func logAddExp(a, b float64) float64 {
+	if math.IsInf(a, -1) {
+		return b
+	}
+	if a < b {
+		a, b = b, a
+	}
+	return a + math.Log1p(math.Exp(b-a))
+}
+
 // searchSentences picks the sentences to search: all of them, or for long
 // passages the MaxSentences best by question-word overlap.
 func (s *scorer) searchSentences() []int {
@@ -107,8 +185,7 @@ type scoredSpan struct {
 // duplicates of the same answer.
 func (s *scorer) best(k int) []scoredSpan {
 	var top []scoredSpan
-	enumerate(s.ctx.p, s.m.params.MaxAnswerTokens, s.searchSentences(), func(i, j int) {
-		sc := s.score(i, j)
+	s.scoreAll(func(i, j int, sc float64) {
 		if len(top) < k || sc > top[len(top)-1].score {
 			top = insertTop(top, scoredSpan{span{int32(i), int32(j)}, sc}, k)
 		}
@@ -123,8 +200,7 @@ func (s *scorer) best(k int) []scoredSpan {
 // the expected-F1-weighted probability mass, comparable across passages.
 func (s *scorer) decodeMBR(k, pool int) []scoredSpan {
 	var cands []scoredSpan // sorted by score, overlaps allowed
-	enumerate(s.ctx.p, s.m.params.MaxAnswerTokens, s.searchSentences(), func(i, j int) {
-		sc := s.score(i, j)
+	s.scoreAll(func(i, j int, sc float64) {
 		if len(cands) == pool && sc <= cands[pool-1].score {
 			return
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sort"
 	"time"
 
 	"github.com/lab-ia/piaf/backend/qa/metric"
@@ -54,7 +55,7 @@ func Train(ctx context.Context, train, dev []Example, opts TrainOptions, progres
 		idf:     buildIDFFromAnalyses(analyses),
 		params: ModelParams{
 			HashBits: o.HashBits, MaxAnswerTokens: o.MaxAnswerTokens, Features: o.Features, MaxSentences: o.MaxSentences,
-			MBRPool: o.MBRPool,
+			MBRPool: o.MBRPool, TwoStage: o.TwoStage,
 		},
 	}
 	if o.Features&FeatVectors != 0 {
@@ -335,16 +336,71 @@ func (l *learner) epoch(ctx context.Context, items []trainItem, report func(done
 	return total / float64(len(items)), nil
 }
 
-// gradient fills buf with the gradient of -log P(gold spans) for one item.
+// gradient fills buf with the gradient of the item's loss: -log P(gold
+// spans) for the joint model; -log P(gold sentences) - log P(gold spans |
+// gold sentences) for the two-stage model.
 func (l *learner) gradient(it *trainItem, buf *gradBuf) {
 	sc := l.m.newScorer(it.q, it.p)
+	buf.idx, buf.g = buf.idx[:0], buf.g[:0]
+	buf.loss = 0
+	sents := sc.searchSentences()
+	if !l.m.params.TwoStage {
+		l.softmaxGradient(sc, buf, it.gold, func(emit func(i, j int, features func(*featVec))) {
+			enumerate(it.p, l.m.params.MaxAnswerTokens, sents, func(i, j int) {
+				emit(i, j, func(f *featVec) { sc.ctx.features(f, i, j) })
+			})
+		})
+	} else {
+		goldSents := map[int]bool{}
+		var gold []span
+		for _, g := range it.gold {
+			s := int(it.p.toks[g.i].sent)
+			goldSents[s] = true
+			gold = append(gold, span{int32(s), int32(s)})
+		}
+		if sents == nil {
+			sents = make([]int, len(it.p.sents))
+			for x := range sents {
+				sents[x] = x
+			}
+		}
+		// sentences, as spans (s, s) so that the same routine serves
+		l.softmaxGradient(sc, buf, gold, func(emit func(i, j int, features func(*featVec))) {
+			for _, s := range sents {
+				emit(s, s, func(f *featVec) { sc.ctx.sentenceFeatures(f, s) })
+			}
+		})
+		var inGold []int
+		for s := range goldSents {
+			inGold = append(inGold, s)
+		}
+		sort.Ints(inGold)
+		l.softmaxGradient(sc, buf, it.gold, func(emit func(i, j int, features func(*featVec))) {
+			enumerate(it.p, l.m.params.MaxAnswerTokens, inGold, func(i, j int) {
+				emit(i, j, func(f *featVec) { sc.ctx.spanFeatures(f, i, j) })
+			})
+		})
+	}
+	for _, idx := range buf.touched {
+		if g := buf.acc[idx]; g != 0 {
+			buf.idx = append(buf.idx, idx)
+			buf.g = append(buf.g, g)
+		}
+		buf.acc[idx] = 0
+	}
+	buf.touched = buf.touched[:0]
+}
+
+// softmaxGradient adds to buf.acc the gradient of -log P(gold) under a
+// softmax over the candidates that each calls emit with, and adds the loss.
+func (l *learner) softmaxGradient(sc *scorer, buf *gradBuf, gold []span, each func(emit func(i, j int, features func(*featVec)))) {
 	buf.feats.reset()
 	buf.off, buf.spans, buf.score = buf.off[:0], buf.spans[:0], buf.score[:0]
 	w := l.m.weights
-	enumerate(it.p, l.m.params.MaxAnswerTokens, sc.searchSentences(), func(i, j int) {
+	each(func(i, j int, features func(*featVec)) {
 		from := len(buf.feats.idx)
 		buf.off = append(buf.off, int32(from))
-		sc.ctx.features(&buf.feats, i, j)
+		features(&buf.feats)
 		var s float32
 		for k := from; k < len(buf.feats.idx); k++ {
 			s += w[buf.feats.idx[k]] * buf.feats.val[k]
@@ -353,36 +409,32 @@ func (l *learner) gradient(it *trainItem, buf *gradBuf) {
 		buf.score = append(buf.score, float64(s))
 	})
 	buf.off = append(buf.off, int32(len(buf.feats.idx)))
+	if len(buf.spans) == 0 {
+		return
+	}
 	softmaxInPlace(buf.score)
-	// The target is the set of gold spans; the loss is -log of their
-	// total probability.
+	var goldMass float64
 	buf.target = buf.target[:0]
-	var tmass float64
-	for _, sp := range buf.spans {
-		var w float64
-		for _, g := range it.gold {
+	for c, sp := range buf.spans {
+		t := 0.0
+		for _, g := range gold {
 			if g == sp {
-				w = 1
+				t = 1
+				goldMass += buf.score[c]
 				break
 			}
 		}
-		buf.target = append(buf.target, w)
-		tmass += w
+		buf.target = append(buf.target, t)
 	}
-	buf.idx, buf.g = buf.idx[:0], buf.g[:0]
-	if tmass <= 0 {
-		buf.loss = 0
+	if goldMass <= 0 {
 		return
 	}
-	buf.loss = 0
+	buf.loss -= math.Log(math.Max(goldMass, 1e-300))
 	for c := range buf.spans {
+		grad := buf.score[c]
 		if buf.target[c] > 0 {
-			buf.target[c] /= tmass
-			buf.loss -= buf.target[c] * math.Log(math.Max(buf.score[c], 1e-300))
+			grad -= buf.score[c] / goldMass
 		}
-	}
-	for c := range buf.spans {
-		grad := buf.score[c] - buf.target[c]
 		if math.Abs(grad) < 1e-7 {
 			continue
 		}
@@ -394,14 +446,6 @@ func (l *learner) gradient(it *trainItem, buf *gradBuf) {
 			buf.acc[idx] += float32(grad) * buf.feats.val[k]
 		}
 	}
-	for _, idx := range buf.touched {
-		if g := buf.acc[idx]; g != 0 {
-			buf.idx = append(buf.idx, idx)
-			buf.g = append(buf.g, g)
-		}
-		buf.acc[idx] = 0
-	}
-	buf.touched = buf.touched[:0]
 }
 
 // apply performs the AdaGrad step of one gradient.

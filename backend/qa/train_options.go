@@ -27,6 +27,9 @@ type TrainOptions struct {
 	MaxAnswerTokens int `json:"max_answer_tokens"`
 	// MaxSentences bounds the sentences searched in a passage (0: all).
 	MaxSentences int `json:"max_sentences"`
+	// TwoStage trains a sentence scorer and a span-within-sentence scorer
+	// instead of one scorer over all the spans of the passage.
+	TwoStage bool `json:"two_stage"`
 	// MBRPool is the number of best spans among which the answer with the
 	// highest expected F1 is chosen; 1 disables this decoding.
 	MBRPool int `json:"mbr_pool"`

@@ -261,8 +261,6 @@ func newVectorContext(v *wordVectors, q *questionAnalysis, p *textAnalysis) *vec
 
 // features adds the vector features of span [i, j] in sentence [lo, hi).
 func (c *vectorContext) features(f *featVec, p *textAnalysis, i, j, lo, hi int, wh uint64) {
-	sent := p.toks[i].sent
-	f.add(tVecSent, c.sentSoft[sent])
 	f.add(mix(tVecLeft, wh), window(c.cum, i-4, i, lo, hi))
 	f.add(mix(tVecRight, wh), window(c.cum, j+1, j+5, lo, hi))
 	f.add(mix(tVecSpan, wh), window(c.cum, i, j+1, lo, hi)/float32(j-i+1))

@@ -33,6 +33,8 @@ func commands() []command {
 		{"serve", "run the web server (API and interface)", runServe},
 		{"migrate", "apply (up) or list (status) database migrations", runMigrate},
 		{"user", "create accounts, grant roles, revoke sessions (operators)", runUser},
+		{"import", "import a corpus (SQuAD, JSONL, CSV, text, Markdown) into a campaign", runImport},
+		{"export", "export a campaign's annotations as SQuAD JSON", runExport},
 		{"qa", "question answering: train, predict, eval, ask", runQA},
 		{"pseudo", "pseudonymisation: train, detect, run, eval", runPseudo},
 		{"healthcheck", "exit 0 when the local server is ready (for containers)", runHealthcheck},

@@ -10,14 +10,17 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"time"
 
+	"github.com/lab-ia/piaf/backend/internal/annotate"
 	"github.com/lab-ia/piaf/backend/internal/api"
 	"github.com/lab-ia/piaf/backend/internal/apperr"
 	"github.com/lab-ia/piaf/backend/internal/auth"
 	"github.com/lab-ia/piaf/backend/internal/config"
 	"github.com/lab-ia/piaf/backend/internal/corpus"
 	"github.com/lab-ia/piaf/backend/internal/database"
+	"github.com/lab-ia/piaf/backend/internal/dataio"
 	"github.com/lab-ia/piaf/backend/internal/demo"
 	"github.com/lab-ia/piaf/backend/internal/httpapi"
 	"github.com/lab-ia/piaf/backend/internal/identity"
@@ -50,6 +53,9 @@ type App struct {
 	// Hub is the live feed; Jobs the background jobs.
 	Hub  *live.Hub
 	Jobs *jobs.Service
+	// Importer and Exporter move corpora in and out (CLI and jobs).
+	Importer *dataio.Importer
+	Exporter *dataio.Exporter
 
 	ownsDB bool
 }
@@ -99,25 +105,42 @@ func (a *App) init(ctx context.Context, opts Options) error {
 	}
 	a.Auth = authSvc
 	authWeb := auth.NewWeb(authSvc, a.Config)
-	campaigns := corpus.NewStore(a.DB)
+	campaignSvc := corpus.NewService(corpus.NewStore(a.DB))
+	campaigns := campaignSvc.Store()
+	stats := corpus.NewStats(a.DB)
 	if opts.Demo {
-		if err := demo.Seed(ctx, users, campaigns, a.Log); err != nil {
+		if err := demo.Seed(ctx, users, campaignSvc, a.Log); err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}
 	}
 
+	a.Importer, a.Exporter = dataio.NewImporter(a.DB), dataio.NewExporter(a.DB)
 	a.Hub = live.NewHub(a.DB, a.Log, a.Metrics.Registry, live.Options{MaxConnsPerUser: a.Config.LiveMaxConnsPerUser, Retention: a.Config.EventRetention})
-	a.Jobs, err = jobs.New(ctx, a.DB, a.Hub, a.Log, a.Metrics.Registry, append(jobHandlers(a), opts.ExtraJobs...), jobs.Options{
+	publishStats := func(ctx context.Context, campaignID int64) {
+		if st, err := stats.Campaign(ctx, campaignID); err == nil {
+			_, _ = a.Hub.Publish(ctx, live.CampaignTopic(campaignID), "stats", st)
+		}
+	}
+	kinds := []jobs.Handler{dataio.ImportJob{Importer: a.Importer, Done: publishStats}}
+	a.Jobs, err = jobs.New(ctx, a.DB, a.Hub, a.Log, a.Metrics.Registry, append(append(kinds, jobHandlers(a)...), opts.ExtraJobs...), jobs.Options{
 		Workers: a.Config.JobWorkers, RescueAfter: a.Config.JobRescueAfter, PollInterval: jobPollInterval(a.DB)})
 	if err != nil {
 		return fmt.Errorf("jobs: %w", err)
 	}
 	a.Hub.Authorize("job", a.Jobs.CanSee)
-	a.Hub.Authorize("campaign", func(ctx context.Context, _ *identity.Principal, t live.Topic) error {
-		// Progress counters of a campaign are visible to everyone signed in.
+	a.Hub.Authorize("campaign", func(ctx context.Context, p *identity.Principal, t live.Topic) error {
+		// A campaign's counters are visible to whoever may see the campaign.
+		_, err := campaignSvc.Get(ctx, p, t.ID)
+		return err
+	})
+	a.Hub.Authorize("review", func(ctx context.Context, p *identity.Principal, t live.Topic) error {
+		if !p.IsAtLeastModerator() {
+			return apperr.New(apperr.Forbidden, "forbidden", "review queues are the moderators'")
+		}
 		_, err := campaigns.CampaignByID(ctx, t.ID)
 		return err
 	})
+	annotateSvc := annotate.NewService(annotate.NewStore(a.DB), campaignSvc, stats, a.Hub, a.Log, a.Config.TaskLease)
 	a.Hub.Authorize("user", func(_ context.Context, p *identity.Principal, t live.Topic) error {
 		if p.UserID != t.ID {
 			return apperr.New(apperr.Forbidden, "forbidden", "another user's notifications")
@@ -125,7 +148,9 @@ func (a *App) init(ctx context.Context, opts Options) error {
 		return nil
 	})
 
-	routes := []api.Provider{auth.NewHandlers(authSvc, authWeb), jobs.NewHandlers(a.Jobs), live.NewHandlers(a.Hub, authWeb.CheckOrigin)}
+	routes := []api.Provider{auth.NewHandlers(authSvc, authWeb), jobs.NewHandlers(a.Jobs), live.NewHandlers(a.Hub, authWeb.CheckOrigin),
+		corpus.NewHandlers(campaignSvc, stats), annotate.NewHandlers(annotateSvc),
+		dataio.NewHandlers(a.Jobs, campaignSvc, a.Exporter, filepath.Join(a.Config.DataDir, "uploads"), a.Config.MaxUploadBytes)}
 	routes = append(routes, testRoutes(a)...)
 	srv, err := httpapi.New(httpapi.Deps{
 		Config:  a.Config,

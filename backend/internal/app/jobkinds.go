@@ -2,8 +2,8 @@ package app
 
 import "github.com/lab-ia/piaf/backend/internal/jobs"
 
-// jobHandlers is the one place where job kinds are registered: each
-// domain's long operations, plus test kinds in test builds.
+// jobHandlers lists the job kinds beyond those built in init (which need
+// the services made there): test kinds in test builds.
 func jobHandlers(a *App) []jobs.Handler {
 	var hs []jobs.Handler
 	return append(hs, testJobHandlers(a)...)

@@ -38,6 +38,13 @@ var expectedAccess = map[string]string{
 	"listMyTokens": tokenUser, "createMyToken": tokenUser, "revokeMyToken": tokenUser,
 	// jobs (visibility is per job, in the service) and the live feed
 	"listJobs": signedIn, "getJob": signedIn, "cancelJob": signedIn, "liveFeed": signedIn,
+	// campaigns (drafts are hidden from non-moderators inside the service)
+	"listCampaigns": anyone, "getCampaign": anyone, "getCampaignStats": anyone, "getLeaderboard": anyone,
+	"createCampaign": mods, "updateCampaign": mods, "importCorpus": mods, "exportCampaign": mods,
+	// annotation
+	"nextTask": signedIn, "renewLease": signedIn, "releaseLease": signedIn, "skipParagraph": signedIn,
+	"reportParagraph": signedIn, "submitParagraph": signedIn, "nextAnswerTask": signedIn, "answerQuestion": signedIn,
+	"getMyProgress": signedIn, "completeTutorial": signedIn,
 	// admin
 	"listUsers": admins, "setUserRole": admins, "revokeUserSessions": admins, "listAuditEvents": admins,
 }

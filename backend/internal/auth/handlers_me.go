@@ -16,6 +16,8 @@ type profilePatch struct {
 	Pseudonym   *string `json:"pseudonym,omitempty" minLength:"3" maxLength:"40"`
 	DisplayName *string `json:"display_name,omitempty" maxLength:"80"`
 	Locale      *string `json:"locale,omitempty" enum:"fr,en"`
+	// LeaderboardOptOut hides my pseudonym from leaderboards.
+	LeaderboardOptOut *bool `json:"leaderboard_opt_out,omitempty"`
 }
 
 type passwordChange struct {
@@ -95,7 +97,7 @@ func (h *Handlers) updateMe(c echo.Context) error {
 	if err := api.BindJSON(c, &in); err != nil {
 		return err
 	}
-	u, err := h.svc.UpdateProfile(c.Request().Context(), principal(c).UserID, ProfileUpdate{Pseudonym: in.Pseudonym, DisplayName: in.DisplayName, Locale: in.Locale})
+	u, err := h.svc.UpdateProfile(c.Request().Context(), principal(c).UserID, ProfileUpdate{Pseudonym: in.Pseudonym, DisplayName: in.DisplayName, Locale: in.Locale, LeaderboardOptOut: in.LeaderboardOptOut})
 	if err != nil {
 		return err
 	}

@@ -20,15 +20,17 @@ type Profile struct {
 	Siret         string        `json:"siret,omitempty"`
 	Organization  string        `json:"organization,omitempty"`
 	HasPassword   bool          `json:"has_password" required:"true"`
-	CreatedAt     time.Time     `json:"created_at" required:"true"`
-	LastLoginAt   *time.Time    `json:"last_login_at,omitempty"`
+	// LeaderboardOptOut hides the user's pseudonym from leaderboards.
+	LeaderboardOptOut bool       `json:"leaderboard_opt_out" required:"true"`
+	CreatedAt         time.Time  `json:"created_at" required:"true"`
+	LastLoginAt       *time.Time `json:"last_login_at,omitempty"`
 }
 
 // ProfileOf builds the profile view of an account.
 func ProfileOf(u *User) Profile {
 	p := Profile{ID: u.ID, Email: u.EmailValue(), EmailVerified: u.EmailVerifiedAt != nil, DisplayName: u.DisplayName,
 		Pseudonym: u.Pseudonym, Role: u.Role, Locale: u.Locale, GivenName: u.GivenName, UsualName: u.UsualName,
-		Organization: u.Organization, HasPassword: u.PasswordHash != nil, CreatedAt: u.CreatedAt, LastLoginAt: u.LastLoginAt}
+		Organization: u.Organization, HasPassword: u.PasswordHash != nil, LeaderboardOptOut: u.LeaderboardOptOut, CreatedAt: u.CreatedAt, LastLoginAt: u.LastLoginAt}
 	if u.Siret != nil {
 		p.Siret = *u.Siret
 	}

@@ -309,9 +309,10 @@ func (s *Service) ChangePassword(ctx context.Context, userID int64, keepSession,
 // ProfileUpdate is what users may change about themselves; nil fields
 // are left alone.
 type ProfileUpdate struct {
-	Pseudonym   *string
-	DisplayName *string
-	Locale      *string
+	Pseudonym         *string
+	DisplayName       *string
+	Locale            *string
+	LeaderboardOptOut *bool
 }
 
 // UpdateProfile changes a user's own public and private names and language.
@@ -330,6 +331,9 @@ func (s *Service) UpdateProfile(ctx context.Context, userID int64, in ProfileUpd
 	}
 	if in.Locale != nil {
 		fields["locale"] = validLocale(&v, *in.Locale)
+	}
+	if in.LeaderboardOptOut != nil {
+		fields["leaderboard_opt_out"] = *in.LeaderboardOptOut
 	}
 	if err := v.Err(); err != nil {
 		return nil, err

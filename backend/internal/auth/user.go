@@ -29,9 +29,13 @@ type User struct {
 	Siret           *string       `gorm:"column:siret"`
 	Organization    string        `gorm:"column:organization"`
 	LastLoginAt     *time.Time    `gorm:"column:last_login_at"`
-	DeletedAt       *time.Time    `gorm:"column:deleted_at"`
-	CreatedAt       time.Time     `gorm:"column:created_at"`
-	UpdatedAt       time.Time     `gorm:"column:updated_at"`
+	// LeaderboardOptOut hides the user from campaign leaderboards.
+	LeaderboardOptOut bool `gorm:"column:leaderboard_opt_out"`
+	// IsSystem marks accounts that are not people (the "Import" author).
+	IsSystem  bool       `gorm:"column:is_system"`
+	DeletedAt *time.Time `gorm:"column:deleted_at"`
+	CreatedAt time.Time  `gorm:"column:created_at"`
+	UpdatedAt time.Time  `gorm:"column:updated_at"`
 }
 
 // TableName binds User to the users table.

@@ -111,7 +111,7 @@ type UserFilter struct {
 
 // ListUsers returns a page of live accounts, newest first, and the total.
 func (s *Store) ListUsers(ctx context.Context, f UserFilter) ([]User, int64, error) {
-	q := s.db.WithContext(ctx).Model(&User{}).Where("deleted_at IS NULL")
+	q := s.db.WithContext(ctx).Model(&User{}).Where("deleted_at IS NULL AND NOT is_system")
 	if f.Query != "" {
 		like := "%" + strings.ToLower(escapeLike(f.Query)) + "%"
 		q = q.Where("(lower(email) LIKE ? ESCAPE '\\' OR lower(pseudonym) LIKE ? ESCAPE '\\' OR lower(display_name) LIKE ? ESCAPE '\\')", like, like, like)

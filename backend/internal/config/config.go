@@ -97,6 +97,10 @@ type Config struct {
 	// EventRetention is how long live events stay replayable.
 	EventRetention time.Duration `env:"PIAF_EVENT_RETENTION" envDefault:"24h"`
 
+	// TaskLease is how long a paragraph stays reserved for a contributor
+	// without activity (the screen renews it while they work).
+	TaskLease time.Duration `env:"PIAF_TASK_LEASE" envDefault:"20m"`
+
 	// RoleRules grant roles at ProConnect sign-in, e.g.
 	// "moderator:siret=13002526500013,consumer:email=*@interieur.gouv.fr".
 	RoleRules string `env:"PIAF_ROLE_RULES"`
@@ -264,6 +268,9 @@ func (c Config) Validate() error {
 	}
 	if c.LiveMaxConnsPerUser < 1 {
 		bad("PIAF_LIVE_MAX_CONNS_PER_USER", "must be at least 1")
+	}
+	if c.TaskLease < time.Minute || c.TaskLease > 24*time.Hour {
+		bad("PIAF_TASK_LEASE", "must be between 1m and 24h")
 	}
 	if c.EventRetention < time.Minute {
 		bad("PIAF_EVENT_RETENTION", "must be at least 1m")

@@ -5,6 +5,7 @@ package corpus
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"time"
 
 	"golang.org/x/text/unicode/norm"
@@ -42,6 +43,10 @@ type Campaign struct {
 	AnswersPerQuestion    int       `json:"answers_per_question" required:"true"`
 	Audience              string    `json:"audience" required:"true" enum:"everyone,certified"`
 	License               string    `json:"license" required:"true"`
+	GuidelinesVersion     int       `json:"guidelines_version" required:"true"`
+	Themes                string    `json:"-"`
+	TargetQuestions       int       `json:"target_questions" required:"true"`
+	TestShare             int       `json:"test_share" required:"true"`
 	CreatedBy             *int64    `json:"-"`
 	CreatedAt             time.Time `json:"created_at" required:"true"`
 	UpdatedAt             time.Time `json:"updated_at" required:"true"`
@@ -56,19 +61,43 @@ type Document struct {
 	License    string    `json:"license" required:"true"`
 	Theme      string    `json:"theme" required:"true"`
 	Position   int       `json:"position" required:"true"`
+	ExternalID string    `json:"-"`
 	CreatedAt  time.Time `json:"created_at" required:"true"`
 }
+
+// ThemeList decodes the campaign's themes.
+func (c *Campaign) ThemeList() []string {
+	var out []string
+	_ = json.Unmarshal([]byte(c.Themes), &out)
+	if out == nil {
+		out = []string{}
+	}
+	return out
+}
+
+// Paragraph status: open for work, done (enough questions), reported by a
+// contributor (out of the pool until a moderator decides), or excluded.
+const (
+	ParagraphOpen     = "open"
+	ParagraphDone     = "done"
+	ParagraphReported = "reported"
+	ParagraphExcluded = "excluded"
+)
 
 // Paragraph is one passage to annotate. Text is NFC-normalised; offsets
 // into it are Unicode code points.
 type Paragraph struct {
-	ID          int64     `gorm:"primaryKey" json:"id" required:"true"`
-	CampaignID  int64     `json:"campaign_id" required:"true"`
-	DocumentID  int64     `json:"document_id" required:"true"`
-	Position    int       `json:"position" required:"true"`
-	Text        string    `json:"text" required:"true"`
-	ContentHash string    `json:"-"`
-	CreatedAt   time.Time `json:"created_at" required:"true"`
+	ID             int64      `gorm:"primaryKey" json:"id" required:"true"`
+	CampaignID     int64      `json:"campaign_id" required:"true"`
+	DocumentID     int64      `json:"document_id" required:"true"`
+	Position       int        `json:"position" required:"true"`
+	Text           string     `json:"text" required:"true"`
+	ContentHash    string     `json:"-"`
+	Status         string     `json:"status" required:"true" enum:"open,done,reported,excluded"`
+	QuestionsCount int        `json:"questions_count" required:"true"`
+	LeaseUserID    *int64     `json:"-"`
+	LeaseExpiresAt *time.Time `json:"-"`
+	CreatedAt      time.Time  `json:"created_at" required:"true"`
 }
 
 // NormalizeText puts text in Unicode NFC, the form in which PIAF stores

@@ -3,6 +3,7 @@ package corpus
 import (
 	"context"
 	"errors"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -62,7 +63,7 @@ func (s *Store) AddDocument(ctx context.Context, doc *Document, texts []string) 
 		}
 		for i, text := range texts {
 			text = NormalizeText(text)
-			p := Paragraph{CampaignID: doc.CampaignID, DocumentID: doc.ID, Position: i, Text: text, ContentHash: ContentHash(text)}
+			p := Paragraph{CampaignID: doc.CampaignID, DocumentID: doc.ID, Position: i, Text: text, ContentHash: ContentHash(text), Status: ParagraphOpen}
 			res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&p)
 			if res.Error != nil {
 				return res.Error
@@ -79,4 +80,49 @@ func (s *Store) CountParagraphs(ctx context.Context, campaignID int64) (int64, e
 	var n int64
 	err := s.db.WithContext(ctx).Model(&Paragraph{}).Where("campaign_id = ?", campaignID).Count(&n).Error
 	return n, err
+}
+
+func (s *Store) listCampaigns(ctx context.Context, withDrafts bool) ([]Campaign, error) {
+	q := s.db.WithContext(ctx).Order("id DESC")
+	if !withDrafts {
+		q = q.Where("status <> ?", StatusDraft)
+	}
+	var out []Campaign
+	err := q.Find(&out).Error
+	return out, err
+}
+
+// guidelineVersion is one version of a campaign's guidelines.
+type guidelineVersion struct {
+	ID         int64 `gorm:"primaryKey"`
+	CampaignID int64
+	Version    int
+	Markdown   string
+	CreatedBy  *int64
+	CreatedAt  time.Time
+}
+
+func (guidelineVersion) TableName() string { return "guideline_versions" }
+
+// addGuidelines stores a new version and makes it current.
+func (s *Store) addGuidelines(tx *gorm.DB, c *Campaign, markdown string, by int64) error {
+	c.GuidelinesVersion++
+	if err := tx.Create(&guidelineVersion{CampaignID: c.ID, Version: c.GuidelinesVersion, Markdown: markdown, CreatedBy: &by, CreatedAt: time.Now().UTC()}).Error; err != nil {
+		return err
+	}
+	return tx.Model(&Campaign{}).Where("id = ?", c.ID).Update("guidelines_version", c.GuidelinesVersion).Error
+}
+
+func (s *Store) guidelinesTx(tx *gorm.DB, campaignID int64, version int) (string, error) {
+	if version == 0 {
+		return "", nil
+	}
+	var g guidelineVersion
+	err := tx.Where("campaign_id = ? AND version = ?", campaignID, version).Take(&g).Error
+	return g.Markdown, err
+}
+
+// SetSlug renames a campaign's stable slug (demo seeding).
+func (s *Store) SetSlug(ctx context.Context, id int64, slug string) error {
+	return s.db.WithContext(ctx).Model(&Campaign{}).Where("id = ?", id).Update("slug", slug).Error
 }

@@ -34,7 +34,7 @@ var Accounts = []Account{
 }
 
 // Seed creates the demo accounts and campaign when missing.
-func Seed(ctx context.Context, users *auth.Store, campaigns *corpus.Store, log *slog.Logger) error {
+func Seed(ctx context.Context, users *auth.Store, campaigns *corpus.Service, log *slog.Logger) error {
 	var adminID int64
 	for _, a := range Accounts {
 		u, err := users.UserByEmail(ctx, a.Email)
@@ -59,31 +59,36 @@ func Seed(ctx context.Context, users *auth.Store, campaigns *corpus.Store, log *
 		log.Info("demo account", "email", a.Email, "password", a.Password, "role", a.Role)
 	}
 
-	if _, err := campaigns.CampaignBySlug(ctx, CampaignSlug); err == nil {
+	if _, err := campaigns.Store().CampaignBySlug(ctx, CampaignSlug); err == nil {
 		return nil
 	} else if !apperr.Is(err, apperr.NotFound) {
 		return err
 	}
-	c := &corpus.Campaign{
-		Slug: CampaignSlug, Kind: corpus.KindQA, Status: corpus.StatusOpen,
-		Title:                 "Démo — Services publics du quotidien",
-		Description:           "Campagne de démonstration : écrivez des questions sur de courts textes consacrés aux services publics et surlignez leurs réponses.",
-		QuestionsPerParagraph: 5, AnswersPerQuestion: 3, Audience: "everyone",
-		License: "Licence Ouverte 2.0", CreatedBy: &adminID,
-	}
-	if err := campaigns.CreateCampaign(ctx, c); err != nil {
+	kind, status := corpus.KindQA, corpus.StatusOpen
+	title := "Démo — Services publics du quotidien"
+	description := "Campagne de démonstration : écrivez des questions sur de courts textes consacrés aux services publics et surlignez leurs réponses."
+	guidelines := demoGuidelines
+	license := "Licence Ouverte 2.0"
+	c, err := campaigns.Create(ctx, &identity.Principal{UserID: adminID, Role: identity.RoleAdmin}, corpus.CampaignInput{
+		Kind: &kind, Title: &title, Description: &description, Guidelines: &guidelines, License: &license, Status: &status,
+		Themes: []string{"Papiers", "Culture", "Environnement", "Citoyenneté"}})
+	if err != nil {
 		return fmt.Errorf("demo campaign: %w", err)
+	}
+	if c.Slug != CampaignSlug {
+		if err := campaigns.Store().SetSlug(ctx, c.ID, CampaignSlug); err != nil {
+			return err
+		}
 	}
 	total := 0
 	for i, d := range demoDocuments {
-		doc := &corpus.Document{CampaignID: c.ID, Title: d.Title, Theme: d.Theme, License: "Licence Ouverte 2.0", Position: i,
-			SourceURL: ""}
-		n, err := campaigns.AddDocument(ctx, doc, d.Paragraphs)
+		doc := &corpus.Document{CampaignID: c.ID, Title: d.Title, Theme: d.Theme, License: license, Position: i}
+		n, err := campaigns.Store().AddDocument(ctx, doc, d.Paragraphs)
 		if err != nil {
 			return fmt.Errorf("demo document %q: %w", d.Title, err)
 		}
 		total += n
 	}
-	log.Info("demo campaign created", "campaign", c.Slug, "paragraphs", total)
+	log.Info("demo campaign created", "campaign", CampaignSlug, "paragraphs", total)
 	return nil
 }

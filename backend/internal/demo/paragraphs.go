@@ -40,3 +40,20 @@ var demoDocuments = []struct {
 		},
 	},
 }
+
+// demoGuidelines are the demo campaign's annotation guidelines.
+const demoGuidelines = `## Écrire de bonnes questions
+
+1. **Lisez le paragraphe en entier** avant d’écrire.
+2. Écrivez une question **dont la réponse se trouve dans le texte**, sous la forme d’un passage continu.
+3. **Reformulez** : n’empruntez pas la phrase du texte mot pour mot.
+4. Variez les questions : *qui*, *quand*, *où*, *combien*, *pourquoi*, *comment*…
+5. **Surlignez la réponse la plus courte** qui répond complètement à la question, sans ponctuation autour.
+
+## Exemple
+
+> « La carte d’identité se demande en mairie. »
+
+* Bonne question : *Où faut-il déposer une demande de carte d’identité ?* — réponse : **en mairie**.
+* À éviter : *La carte d’identité se demande où ?* (copie du texte).
+`

@@ -60,9 +60,9 @@ type Service struct {
 	// working is false on API-only nodes, which enqueue but never start
 	// River (it refuses to start without workers).
 	working bool
-	node     string
-	closers  []func()
-	metrics  *jobMetrics
+	node    string
+	closers []func()
+	metrics *jobMetrics
 }
 
 // riverArgs is the single River job kind: it names PIAF's job row, whose

@@ -1,0 +1,380 @@
+package annotate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"hash/fnv"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/lab-ia/piaf/backend/internal/apperr"
+	"github.com/lab-ia/piaf/backend/internal/corpus"
+	"github.com/lab-ia/piaf/backend/internal/identity"
+	"github.com/lab-ia/piaf/backend/internal/live"
+)
+
+// Publisher sends live events (the campaign's counters after each change).
+type Publisher interface {
+	Publish(ctx context.Context, topic, typ string, data any) (live.Event, error)
+}
+
+// Service runs the annotation workflows.
+type Service struct {
+	store     *Store
+	campaigns *corpus.Service
+	stats     *corpus.Stats
+	pub       Publisher
+	log       *slog.Logger
+	leaseFor  time.Duration
+	now       func() time.Time
+}
+
+// NewService wires the workflows. leaseFor is how long a task stays
+// reserved without activity (renewed while the contributor works).
+func NewService(store *Store, campaigns *corpus.Service, stats *corpus.Stats, pub Publisher, log *slog.Logger, leaseFor time.Duration) *Service {
+	return &Service{store: store, campaigns: campaigns, stats: stats, pub: pub, log: log, leaseFor: leaseFor,
+		now: func() time.Time { return time.Now().UTC() }}
+}
+
+// Typed errors of the workflows.
+var (
+	ErrCampaignClosed = apperr.New(apperr.Conflict, "campaign_not_open", "this campaign is not open for contributions")
+	ErrNotQA          = apperr.New(apperr.Conflict, "not_a_qa_campaign", "this campaign does not collect questions")
+	ErrNoTask         = apperr.New(apperr.NotFound, "no_task", "no paragraph is waiting for you in this campaign right now")
+	ErrNoQuestion     = apperr.New(apperr.NotFound, "no_question", "no question is waiting for an answer from you right now")
+	ErrLeaseLost      = apperr.New(apperr.Conflict, "lease_lost", "this task is no longer reserved for you; ask for a new one")
+	ErrNotCertified   = apperr.New(apperr.Forbidden, "not_certified", "this campaign is open to certified contributors (level 3)")
+	ErrLevelTooLow    = apperr.New(apperr.Forbidden, "level_too_low", "answer mode opens at level 2")
+)
+
+// Task is a leased paragraph with what the screen needs.
+type Task struct {
+	Paragraph       corpus.Paragraph `json:"paragraph" required:"true"`
+	Document        TaskDocument     `json:"document" required:"true"`
+	QuestionsNeeded int              `json:"questions_needed" required:"true"`
+	LeaseExpiresAt  time.Time        `json:"lease_expires_at" required:"true"`
+	GuidelineVer    int              `json:"guidelines_version" required:"true"`
+}
+
+// TaskDocument attributes the paragraph's source.
+type TaskDocument struct {
+	ID        int64  `json:"id" required:"true"`
+	Title     string `json:"title" required:"true"`
+	SourceURL string `json:"source_url" required:"true"`
+	License   string `json:"license" required:"true"`
+	Theme     string `json:"theme" required:"true"`
+}
+
+func (s *Service) openQACampaign(ctx context.Context, p *identity.Principal, id int64) (*corpus.Campaign, error) {
+	c, err := s.campaigns.Get(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.Kind != corpus.KindQA {
+		return nil, ErrNotQA
+	}
+	if c.Status != corpus.StatusOpen {
+		return nil, ErrCampaignClosed.WithDetails("status", c.Status)
+	}
+	if c.Audience == "certified" && !p.IsAtLeastModerator() {
+		prog, err := s.Progress(ctx, p.UserID)
+		if err != nil {
+			return nil, err
+		}
+		if prog.Level < 3 {
+			return nil, ErrNotCertified
+		}
+	}
+	return c, nil
+}
+
+// NextTask leases the next paragraph for p (or renews the one p holds).
+func (s *Service) NextTask(ctx context.Context, p *identity.Principal, campaignID int64, theme string) (*Task, error) {
+	c, err := s.openQACampaign(ctx, p, campaignID)
+	if err != nil {
+		return nil, err
+	}
+	var task *Task
+	err = s.store.db.Transaction(ctx, func(tx *gorm.DB) error {
+		now := s.now()
+		para, err := heldParagraph(tx, c.ID, p.UserID, now)
+		if err != nil {
+			return err
+		}
+		if para == nil {
+			if para, err = s.store.candidateParagraph(tx, c, p.UserID, theme, now); err != nil {
+				return err
+			}
+		}
+		if para == nil {
+			return ErrNoTask
+		}
+		until := now.Add(s.leaseFor)
+		if err := lease(tx, para.ID, p.UserID, until); err != nil {
+			return err
+		}
+		var doc corpus.Document
+		if err := tx.First(&doc, para.DocumentID).Error; err != nil {
+			return err
+		}
+		task = &Task{Paragraph: *para, QuestionsNeeded: c.QuestionsPerParagraph - para.QuestionsCount, LeaseExpiresAt: until,
+			GuidelineVer: c.GuidelinesVersion,
+			Document:     TaskDocument{ID: doc.ID, Title: doc.Title, SourceURL: doc.SourceURL, License: doc.License, Theme: doc.Theme}}
+		return nil
+	})
+	return task, err
+}
+
+// paragraphFor loads a paragraph the caller may work on (its campaign
+// visible and open).
+func (s *Service) paragraphFor(ctx context.Context, p *identity.Principal, id int64) (*corpus.Paragraph, *corpus.Campaign, error) {
+	var para corpus.Paragraph
+	if err := s.store.db.WithContext(ctx).First(&para, id).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, nil, apperr.New(apperr.NotFound, "paragraph_not_found", "no such paragraph")
+		}
+		return nil, nil, err
+	}
+	c, err := s.openQACampaign(ctx, p, para.CampaignID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &para, c, nil
+}
+
+// RenewLease extends the caller's reservation of a paragraph.
+func (s *Service) RenewLease(ctx context.Context, p *identity.Principal, paragraphID int64) (time.Time, error) {
+	if _, _, err := s.paragraphFor(ctx, p, paragraphID); err != nil {
+		return time.Time{}, err
+	}
+	now := s.now()
+	until := now.Add(s.leaseFor)
+	// Renewable while held, or expired but taken by nobody since.
+	res := s.store.db.WithContext(ctx).Model(&corpus.Paragraph{}).
+		Where("id = ? AND status = 'open' AND (lease_user_id = ? OR lease_expires_at IS NULL OR lease_expires_at < ?)", paragraphID, p.UserID, now).
+		Updates(map[string]any{"lease_user_id": p.UserID, "lease_expires_at": until})
+	if res.Error != nil {
+		return time.Time{}, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return time.Time{}, ErrLeaseLost
+	}
+	return until, nil
+}
+
+// ReleaseLease gives a paragraph back to the pool.
+func (s *Service) ReleaseLease(ctx context.Context, p *identity.Principal, paragraphID int64) error {
+	return s.store.db.WithContext(ctx).Model(&corpus.Paragraph{}).Where("id = ? AND lease_user_id = ?", paragraphID, p.UserID).
+		Updates(map[string]any{"lease_user_id": nil, "lease_expires_at": nil}).Error
+}
+
+// SkipReasons are the accepted reasons to skip a paragraph.
+var SkipReasons = []string{"too_hard", "not_interested", "no_good_question", "other"}
+
+// Skip passes on a paragraph: it is never offered to the caller again.
+func (s *Service) Skip(ctx context.Context, p *identity.Principal, paragraphID int64, reason string) error {
+	if !contains(SkipReasons, reason) {
+		var v apperr.Validation
+		v.Add("reason", "must be one of "+strings.Join(SkipReasons, ", "))
+		return v.Err()
+	}
+	if _, _, err := s.paragraphFor(ctx, p, paragraphID); err != nil {
+		return err
+	}
+	return s.store.db.Transaction(ctx, func(tx *gorm.DB) error {
+		sk := paragraphSkip{ParagraphID: paragraphID, UserID: p.UserID, Reason: reason, CreatedAt: s.now()}
+		if err := tx.Where("paragraph_id = ? AND user_id = ?", paragraphID, p.UserID).FirstOrCreate(&sk).Error; err != nil {
+			return err
+		}
+		return tx.Model(&corpus.Paragraph{}).Where("id = ? AND lease_user_id = ?", paragraphID, p.UserID).
+			Updates(map[string]any{"lease_user_id": nil, "lease_expires_at": nil}).Error
+	})
+}
+
+// ReportReasons are why a paragraph can be unusable.
+var ReportReasons = []string{"offensive", "not_french", "too_short", "list_or_table", "other"}
+
+// Report flags a paragraph as unusable: it leaves the pool until a
+// moderator decides, and goes to the moderators' queue.
+func (s *Service) Report(ctx context.Context, p *identity.Principal, paragraphID int64, reason, comment string) error {
+	var v apperr.Validation
+	if !contains(ReportReasons, reason) {
+		v.Add("reason", "must be one of "+strings.Join(ReportReasons, ", "))
+	}
+	comment = strings.TrimSpace(comment)
+	if utf8.RuneCountInString(comment) > 1000 {
+		v.Add("comment", "must hold at most 1000 characters")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	para, c, err := s.paragraphFor(ctx, p, paragraphID)
+	if err != nil {
+		return err
+	}
+	err = s.store.db.Transaction(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(&paragraphReport{ParagraphID: para.ID, UserID: &p.UserID, Reason: reason, Comment: comment, CreatedAt: s.now()}).Error; err != nil {
+			return err
+		}
+		return tx.Model(&corpus.Paragraph{}).Where("id = ? AND status = 'open'", para.ID).
+			Updates(map[string]any{"status": corpus.ParagraphReported, "lease_user_id": nil, "lease_expires_at": nil}).Error
+	})
+	if err != nil {
+		return err
+	}
+	s.publishStats(ctx, c.ID)
+	s.publish(ctx, live.ReviewTopic(c.ID), "report", map[string]any{"paragraph_id": para.ID, "reason": reason})
+	return nil
+}
+
+// SubmissionResult is what a paragraph's submission created.
+type SubmissionResult struct {
+	ParagraphID   int64   `json:"paragraph_id" required:"true"`
+	QuestionIDs   []int64 `json:"question_ids" required:"true"`
+	ParagraphDone bool    `json:"paragraph_done" required:"true"`
+	Replayed      bool    `json:"replayed" required:"true"`
+}
+
+// Submit stores a paragraph's question-answer pairs in one transaction,
+// after checking every pair; a retried request (same idempotency key)
+// returns the first result and creates nothing.
+func (s *Service) Submit(ctx context.Context, p *identity.Principal, paragraphID int64, key string, pairs []Pair) (*SubmissionResult, error) {
+	if err := checkKey(key); err != nil {
+		return nil, err
+	}
+	para, c, err := s.paragraphFor(ctx, p, paragraphID)
+	if err != nil {
+		return nil, err
+	}
+	var result SubmissionResult
+	err = s.store.db.Transaction(ctx, func(tx *gorm.DB) error {
+		if prior, err := priorSubmission(tx, p.UserID, key); err != nil {
+			return err
+		} else if prior != nil {
+			if prior.Kind != "paragraph" || prior.TargetID != paragraphID {
+				return apperr.New(apperr.Conflict, "idempotency_key_reused", "this idempotency key was used for another request")
+			}
+			if err := json.Unmarshal([]byte(prior.Response), &result); err != nil {
+				return err
+			}
+			result.Replayed = true
+			return nil
+		}
+		if err := tx.First(para, paragraphID).Error; err != nil {
+			return err
+		}
+		now := s.now()
+		// The caller's lease, even expired, is good as long as nobody else
+		// took the paragraph meanwhile.
+		takenByOther := para.LeaseUserID != nil && *para.LeaseUserID != p.UserID && para.LeaseExpiresAt != nil && para.LeaseExpiresAt.After(now)
+		if para.Status != corpus.ParagraphOpen || takenByOther {
+			return ErrLeaseLost.WithDetails("paragraph_status", para.Status)
+		}
+		var mine int64
+		if err := tx.Model(&Question{}).Where("paragraph_id = ? AND author_id = ?", para.ID, p.UserID).Count(&mine).Error; err != nil {
+			return err
+		}
+		if mine > 0 {
+			return apperr.New(apperr.Conflict, "already_annotated", "you already wrote questions on this paragraph")
+		}
+		existing, err := questionsOf(tx, para.ID)
+		if err != nil {
+			return err
+		}
+		need := c.QuestionsPerParagraph - para.QuestionsCount
+		questions, err := validatePairs(para.Text, pairs, need, existing)
+		if err != nil {
+			return err
+		}
+		result = SubmissionResult{ParagraphID: para.ID, QuestionIDs: make([]int64, 0, len(pairs))}
+		for i, pair := range pairs {
+			q := Question{CampaignID: c.ID, ParagraphID: para.ID, AuthorID: p.UserID, Text: questions[i], State: StateSubmitted,
+				Source: "web", GuidelineVersion: c.GuidelinesVersion, AnswersCount: 1, CreatedAt: now, UpdatedAt: now}
+			if err := tx.Create(&q).Error; err != nil {
+				return err
+			}
+			if isTest(q.ID, c.TestShare) {
+				if err := tx.Model(&q).Update("is_test", true).Error; err != nil {
+					return err
+				}
+			}
+			a := Answer{QuestionID: q.ID, AuthorID: p.UserID, StartOffset: pair.Answer.Start, Text: pair.Answer.Text, Kind: KindOriginal,
+				State: StateSubmitted, GuidelineVersion: c.GuidelinesVersion, CreatedAt: now, UpdatedAt: now}
+			if err := tx.Create(&a).Error; err != nil {
+				return err
+			}
+			result.QuestionIDs = append(result.QuestionIDs, q.ID)
+		}
+		count := para.QuestionsCount + len(pairs)
+		status := corpus.ParagraphOpen
+		if count >= c.QuestionsPerParagraph {
+			status = corpus.ParagraphDone
+			result.ParagraphDone = true
+		}
+		if err := tx.Model(&corpus.Paragraph{}).Where("id = ?", para.ID).Updates(map[string]any{
+			"questions_count": count, "status": status, "lease_user_id": nil, "lease_expires_at": nil}).Error; err != nil {
+			return err
+		}
+		b, _ := json.Marshal(result)
+		return tx.Create(&submission{UserID: p.UserID, IdempotencyKey: key, Kind: "paragraph", TargetID: para.ID, Response: string(b), CreatedAt: now}).Error
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !result.Replayed {
+		s.publishStats(ctx, c.ID)
+		s.publish(ctx, live.ReviewTopic(c.ID), "submitted", map[string]any{"paragraph_id": para.ID, "questions": len(result.QuestionIDs)})
+	}
+	return &result, nil
+}
+
+// isTest picks, deterministically, share percent of questions as test
+// questions (answered again in answer mode).
+func isTest(id int64, share int) bool {
+	h := fnv.New32a()
+	var b [8]byte
+	for i := range b {
+		b[i] = byte(id >> (8 * i))
+	}
+	_, _ = h.Write(b[:])
+	return int(h.Sum32()%100) < share
+}
+
+func checkKey(key string) error {
+	if n := len(key); n < 8 || n > 100 {
+		var v apperr.Validation
+		v.Add("idempotency_key", "must hold 8 to 100 characters (e.g. a UUID)")
+		return v.Err()
+	}
+	return nil
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Service) publish(ctx context.Context, topic, typ string, data any) {
+	if _, err := s.pub.Publish(context.WithoutCancel(ctx), topic, typ, data); err != nil {
+		s.log.Warn("live event not published", "topic", topic, "err", err)
+	}
+}
+
+// publishStats sends the campaign's fresh counters to its live topic.
+func (s *Service) publishStats(ctx context.Context, campaignID int64) {
+	st, err := s.stats.Campaign(context.WithoutCancel(ctx), campaignID)
+	if err != nil {
+		s.log.Warn("campaign counters not computed", "campaign", campaignID, "err", err)
+		return
+	}
+	s.publish(ctx, live.CampaignTopic(campaignID), "stats", st)
+}
