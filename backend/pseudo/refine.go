@@ -99,9 +99,10 @@ func letterCount(s string) int {
 	return n
 }
 
-// preferLongerCues lets a gazetteer cue replace the tagger's person spans it
-// strictly contains: the cue knows that "H." in "H. Lambert" or "LEBRUN" in
-// "LEBRUN Hervé" belongs to the name. Other cues only fill gaps later.
+// preferLongerCues lets a gazetteer cue replace the tagger's spans it
+// contains: person spans it extends (the cue knows that "H." in "H.
+// Lambert" or "LEBRUN" in "LEBRUN Hervé" belongs to the name) and less
+// confident spans of other labels. Other cues only fill gaps later.
 func preferLongerCues(ents, cues []Entity) []Entity {
 	if len(cues) == 0 {
 		return ents
@@ -119,12 +120,15 @@ func preferLongerCues(ents, cues []Entity) []Entity {
 		ok := true
 		for ; j < len(sorted) && sorted[j].Start < c.End; j++ {
 			e := sorted[j]
-			if removed[j] || e.Label != LabelPER || e.Source != SourceModel || e.Start < c.Start || e.End > c.End {
+			// The tagger's other labels give way to a cue more confident
+			// than they are ("Mmes Darbois, Poillot-Peruzzetto" read as a
+			// place, "Me Alexandre de Montfort" cut at "de").
+			if removed[j] || e.Source != SourceModel || e.Start < c.Start || e.End > c.End || e.Label != LabelPER && e.Score >= c.Score {
 				ok = false
 				break
 			}
 		}
-		if !ok || j == i || j == i+1 && sorted[i].Start == c.Start && sorted[i].End == c.End {
+		if !ok || j == i || j == i+1 && sorted[i].Start == c.Start && sorted[i].End == c.End && sorted[i].Label == LabelPER {
 			continue
 		}
 		for k := i; k < j; k++ {
