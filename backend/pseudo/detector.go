@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/lab-ia/piaf/backend/pseudo/gazetteer"
 	"github.com/lab-ia/piaf/backend/pseudo/internal/tagger"
@@ -80,7 +81,7 @@ func (d *Detector) Detect(ctx context.Context, text string) ([]Entity, error) {
 
 	var ents []Entity
 	for _, m := range d.rec.FindTokens(text, toks, an.folded) {
-		ents = append(ents, Entity{Start: m.Start, End: m.End, Label: m.Label, Text: m.Text, Score: 1, Source: SourceRule})
+		ents = append(ents, Entity{Start: m.Start, End: m.End, Label: m.Label, Text: validText(m.Text), Score: 1, Source: SourceRule})
 	}
 	if d.model != nil {
 		model, err := d.tag(ctx, an)
@@ -200,7 +201,17 @@ func (a *analysis) fold() {
 func (a *analysis) entity(from, to int, label string, score float64, source string) Entity {
 	return Entity{
 		Start: a.toks[from].Start, End: a.toks[to-1].End, Label: label,
-		Text:  a.text[a.toks[from].ByteStart:a.toks[to-1].ByteEnd],
+		Text:  validText(a.text[a.toks[from].ByteStart:a.toks[to-1].ByteEnd]),
 		Score: score, Source: source,
 	}
+}
+
+// validText returns s with each invalid byte replaced by U+FFFD, one per
+// byte, so that an entity's text has as many code points as its span (the
+// offsets count an invalid byte as one code point, as Go and JSON do).
+func validText(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return string([]rune(s))
 }
