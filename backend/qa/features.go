@@ -45,13 +45,17 @@ const (
 	// "combien de soldats") inside, at the start of, or just before the span
 	// ("le pape Benoît XVI").
 	FeatHead
+	// FeatCombo: conjunctions of quantised evidence (question words left
+	// and right, distances, length and shapes) per question type, the
+	// interactions a linear model cannot find by itself.
+	FeatCombo
 	// FeatVectors: similarity of the span's context to the question in word
 	// vectors trained on the training contexts.
 	FeatVectors
 )
 
 // AllFeatures is the default feature set.
-const AllFeatures = FeatLength | FeatSentence | FeatOverlap | FeatDistance | FeatShape | FeatBoundary | FeatAlign | FeatLexical | FeatPosition | FeatGap | FeatHead | FeatVectors
+const AllFeatures = FeatLength | FeatSentence | FeatOverlap | FeatDistance | FeatShape | FeatBoundary | FeatAlign | FeatLexical | FeatPosition | FeatGap | FeatHead | FeatCombo | FeatVectors
 
 // featureGroupNames name the groups in reports and on the command line.
 var featureGroupNames = []struct {
@@ -60,7 +64,7 @@ var featureGroupNames = []struct {
 }{
 	{FeatLength, "length"}, {FeatSentence, "sentence"}, {FeatOverlap, "overlap"}, {FeatDistance, "distance"},
 	{FeatShape, "shape"}, {FeatBoundary, "boundary"}, {FeatAlign, "align"}, {FeatLexical, "lexical"},
-	{FeatPosition, "position"}, {FeatGap, "gap"}, {FeatHead, "head"}, {FeatVectors, "vectors"},
+	{FeatPosition, "position"}, {FeatGap, "gap"}, {FeatHead, "head"}, {FeatCombo, "combo"}, {FeatVectors, "vectors"},
 }
 
 // String lists the groups, comma-separated.
@@ -169,6 +173,11 @@ const (
 	tHead
 	tSentBias
 	tSentHas
+	tComboLR
+	tComboDist
+	tComboRank
+	tComboShape
+	tComboInside
 )
 
 // featVec is a sparse feature vector: weight indices and values.
@@ -623,9 +632,49 @@ func (c *spanContext) spanFeatures(f *featVec, i, j int) {
 		f.on(mix(tLeftCount, distBin(i-lo+1)))
 		f.on(mix(tRightCount, distBin(hi-j)))
 	}
+	if c.groups&FeatCombo != 0 {
+		tot := max(q.totalIDF, 1e-6)
+		ln := quantise(window(m.cum, i-3, i, lo, hi) / tot)
+		rn := quantise(window(m.cum, j+1, j+4, lo, hi) / tot)
+		f.on(mix(mix(mix(tComboLR, ln), rn), wh))
+		dl, dr := uint64(0), uint64(0)
+		if k := m.prevMatch[i]; k >= 0 {
+			dl = distBin(i - k)
+		}
+		if k := m.nextMatch[j]; k >= 0 {
+			dr = distBin(k - j)
+		}
+		f.on(mix(mix(mix(tComboDist, dl), dr), wh))
+		r := uint64(min(m.sentRank[sent], 3))
+		f.on(mix(mix(mix(tComboRank, r), max(ln, rn)), wh))
+		f.on(mix(mix(mix(mix(tComboShape, lenBin(length)), uint64(first.shape)), uint64(last.shape)), wh))
+		inside := uint64(0)
+		for k := i; k <= j; k++ {
+			if m.idf[k] > 0 {
+				inside = 1
+				break
+			}
+		}
+		f.on(mix(mix(mix(tComboInside, inside), min(dl, dr)), wh))
+	}
 	if c.vec != nil {
 		c.vec.features(f, p, i, j, lo, hi, wh)
 	}
+}
+
+// quantise buckets a share in [0, 1] into five levels.
+func quantise(x float32) uint64 {
+	switch {
+	case x <= 0:
+		return 0
+	case x < 0.1:
+		return 1
+	case x < 0.25:
+		return 2
+	case x < 0.5:
+		return 3
+	}
+	return 4
 }
 
 // gapSignature hashes the folded tokens strictly between positions from and
