@@ -18,16 +18,21 @@ import (
 	"github.com/lab-ia/piaf/backend/internal/live"
 )
 
-// Publisher sends live events (the campaign's counters after each change).
+// Publisher sends live events (submissions and reports to the review queue).
 type Publisher interface {
 	Publish(ctx context.Context, topic, typ string, data any) (live.Event, error)
+}
+
+// CounterToucher is told when a campaign's counters change.
+type CounterToucher interface {
+	Touch(campaignID int64)
 }
 
 // Service runs the annotation workflows.
 type Service struct {
 	store     *Store
 	campaigns *corpus.Service
-	stats     *corpus.Stats
+	counters  CounterToucher
 	pub       Publisher
 	log       *slog.Logger
 	leaseFor  time.Duration
@@ -36,8 +41,8 @@ type Service struct {
 
 // NewService wires the workflows. leaseFor is how long a task stays
 // reserved without activity (renewed while the contributor works).
-func NewService(store *Store, campaigns *corpus.Service, stats *corpus.Stats, pub Publisher, log *slog.Logger, leaseFor time.Duration) *Service {
-	return &Service{store: store, campaigns: campaigns, stats: stats, pub: pub, log: log, leaseFor: leaseFor,
+func NewService(store *Store, campaigns *corpus.Service, counters CounterToucher, pub Publisher, log *slog.Logger, leaseFor time.Duration) *Service {
+	return &Service{store: store, campaigns: campaigns, counters: counters, pub: pub, log: log, leaseFor: leaseFor,
 		now: func() time.Time { return time.Now().UTC() }}
 }
 
@@ -275,16 +280,12 @@ func (s *Service) Submit(ctx context.Context, p *identity.Principal, paragraphID
 		if para.Status != corpus.ParagraphOpen || takenByOther {
 			return ErrLeaseLost.WithDetails("paragraph_status", para.Status)
 		}
-		var mine int64
-		if err := tx.Model(&Question{}).Where("paragraph_id = ? AND author_id = ?", para.ID, p.UserID).Count(&mine).Error; err != nil {
-			return err
-		}
-		if mine > 0 {
-			return apperr.New(apperr.Conflict, "already_annotated", "you already wrote questions on this paragraph")
-		}
-		existing, err := questionsOf(tx, para.ID)
+		existing, mine, err := questionsOf(tx, para.ID, p.UserID)
 		if err != nil {
 			return err
+		}
+		if mine {
+			return apperr.New(apperr.Conflict, "already_annotated", "you already wrote questions on this paragraph")
 		}
 		need := c.QuestionsPerParagraph - para.QuestionsCount
 		questions, err := validatePairs(para.Text, pairs, need, existing)
@@ -292,23 +293,24 @@ func (s *Service) Submit(ctx context.Context, p *identity.Principal, paragraphID
 			return err
 		}
 		result = SubmissionResult{ParagraphID: para.ID, QuestionIDs: make([]int64, 0, len(pairs))}
+		// One statement for the questions, one for their answers.
+		qs := make([]Question, len(pairs))
+		for i := range pairs {
+			qs[i] = Question{CampaignID: c.ID, ParagraphID: para.ID, AuthorID: p.UserID, Text: questions[i], State: StateSubmitted,
+				Source: "web", GuidelineVersion: c.GuidelinesVersion, AnswersCount: 1, CreatedAt: now, UpdatedAt: now,
+				IsTest: isTest(para.ID, para.QuestionsCount+i, c.TestShare)}
+		}
+		if err := tx.Create(&qs).Error; err != nil {
+			return err
+		}
+		as := make([]Answer, len(pairs))
 		for i, pair := range pairs {
-			q := Question{CampaignID: c.ID, ParagraphID: para.ID, AuthorID: p.UserID, Text: questions[i], State: StateSubmitted,
-				Source: "web", GuidelineVersion: c.GuidelinesVersion, AnswersCount: 1, CreatedAt: now, UpdatedAt: now}
-			if err := tx.Create(&q).Error; err != nil {
-				return err
-			}
-			if isTest(q.ID, c.TestShare) {
-				if err := tx.Model(&q).Update("is_test", true).Error; err != nil {
-					return err
-				}
-			}
-			a := Answer{QuestionID: q.ID, AuthorID: p.UserID, StartOffset: pair.Answer.Start, Text: pair.Answer.Text, Kind: KindOriginal,
+			as[i] = Answer{QuestionID: qs[i].ID, AuthorID: p.UserID, StartOffset: pair.Answer.Start, Text: pair.Answer.Text, Kind: KindOriginal,
 				State: StateSubmitted, GuidelineVersion: c.GuidelinesVersion, CreatedAt: now, UpdatedAt: now}
-			if err := tx.Create(&a).Error; err != nil {
-				return err
-			}
-			result.QuestionIDs = append(result.QuestionIDs, q.ID)
+			result.QuestionIDs = append(result.QuestionIDs, qs[i].ID)
+		}
+		if err := tx.Create(&as).Error; err != nil {
+			return err
 		}
 		count := para.QuestionsCount + len(pairs)
 		status := corpus.ParagraphOpen
@@ -334,12 +336,16 @@ func (s *Service) Submit(ctx context.Context, p *identity.Principal, paragraphID
 }
 
 // isTest picks, deterministically, share percent of questions as test
-// questions (answered again in answer mode).
-func isTest(id int64, share int) bool {
+// questions (answered again in answer mode): the n-th question of a
+// paragraph is a test question when a hash of both falls under the share.
+func isTest(paragraphID int64, n, share int) bool {
 	h := fnv.New32a()
-	var b [8]byte
-	for i := range b {
-		b[i] = byte(id >> (8 * i))
+	var b [12]byte
+	for i := 0; i < 8; i++ {
+		b[i] = byte(paragraphID >> (8 * i))
+	}
+	for i := 0; i < 4; i++ {
+		b[8+i] = byte(n >> (8 * i))
 	}
 	_, _ = h.Write(b[:])
 	return int(h.Sum32()%100) < share
@@ -369,12 +375,7 @@ func (s *Service) publish(ctx context.Context, topic, typ string, data any) {
 	}
 }
 
-// publishStats sends the campaign's fresh counters to its live topic.
-func (s *Service) publishStats(ctx context.Context, campaignID int64) {
-	st, err := s.stats.Campaign(context.WithoutCancel(ctx), campaignID)
-	if err != nil {
-		s.log.Warn("campaign counters not computed", "campaign", campaignID, "err", err)
-		return
-	}
-	s.publish(ctx, live.CampaignTopic(campaignID), "stats", st)
+// publishStats has the campaign's counters published (coalesced).
+func (s *Service) publishStats(_ context.Context, campaignID int64) {
+	s.counters.Touch(campaignID)
 }

@@ -43,33 +43,51 @@ func heldParagraph(tx *gorm.DB, campaignID, userID int64, now time.Time) (*corpu
 
 // candidateParagraph picks the next paragraph for a user: one that still
 // needs questions, that they have not annotated nor skipped, and that
-// nobody holds; started paragraphs first, then the user's current
-// document, then documents in order.
+// nobody holds. It prefers, in order, the next paragraph of the document
+// the user was working on (articles are read in a row), a paragraph
+// already started, then the campaign's paragraphs in import order. Each
+// stage is one short indexed query that stops at the first free row.
 func (s *Store) candidateParagraph(tx *gorm.DB, c *corpus.Campaign, userID int64, theme string, now time.Time) (*corpus.Paragraph, error) {
 	var lastDoc int64
-	tx.Raw(`SELECT p.document_id FROM questions q JOIN paragraphs p ON p.id = q.paragraph_id
-		WHERE q.campaign_id = ? AND q.author_id = ? ORDER BY q.id DESC LIMIT 1`, c.ID, userID).Scan(&lastDoc)
-	q := `SELECT p.id FROM paragraphs p JOIN documents d ON d.id = p.document_id
-		WHERE p.campaign_id = ? AND p.status = 'open' AND p.questions_count < ?
+	if err := tx.Raw(`SELECT p.document_id FROM questions q JOIN paragraphs p ON p.id = q.paragraph_id
+		WHERE q.campaign_id = ? AND q.author_id = ? ORDER BY q.id DESC LIMIT 1`, c.ID, userID).Scan(&lastDoc).Error; err != nil {
+		return nil, err
+	}
+	base := `SELECT p.id FROM paragraphs p`
+	where := ` WHERE p.campaign_id = ? AND p.status = 'open' AND p.questions_count < ?
 		  AND (p.lease_expires_at IS NULL OR p.lease_expires_at < ?)
 		  AND NOT EXISTS (SELECT 1 FROM questions q WHERE q.paragraph_id = p.id AND q.author_id = ?)
 		  AND NOT EXISTS (SELECT 1 FROM paragraph_skips sk WHERE sk.paragraph_id = p.id AND sk.user_id = ?)`
 	args := []any{c.ID, c.QuestionsPerParagraph, now, userID, userID}
 	if theme != "" {
-		q += ` AND d.theme = ?`
+		base += ` JOIN documents d ON d.id = p.document_id`
+		where += ` AND d.theme = ?`
 		args = append(args, theme)
 	}
-	q += ` ORDER BY (p.questions_count > 0) DESC, (d.id = ?) DESC, d.position, d.id, p.position, p.id LIMIT 1` + s.lockClause()
-	args = append(args, lastDoc)
-	var id int64
-	if err := tx.Raw(q, args...).Scan(&id).Error; err != nil {
-		return nil, err
+	stages := []struct {
+		cond string
+		args []any
+		on   bool
+	}{
+		{` AND p.document_id = ?`, []any{lastDoc}, lastDoc != 0},
+		{` AND p.questions_count > 0`, nil, true},
+		{``, nil, true},
 	}
-	if id == 0 {
-		return nil, nil
+	for _, st := range stages {
+		if !st.on {
+			continue
+		}
+		var id int64
+		q := base + where + st.cond + ` ORDER BY p.id LIMIT 1` + s.lockClause()
+		if err := tx.Raw(q, append(append([]any{}, args...), st.args...)...).Scan(&id).Error; err != nil {
+			return nil, err
+		}
+		if id != 0 {
+			var p corpus.Paragraph
+			return &p, tx.First(&p, id).Error
+		}
 	}
-	var p corpus.Paragraph
-	return &p, tx.First(&p, id).Error
+	return nil, nil
 }
 
 func lease(tx *gorm.DB, paragraphID, userID int64, until time.Time) error {
@@ -119,11 +137,23 @@ func priorSubmission(tx *gorm.DB, userID int64, key string) (*submission, error)
 	return &sub, err
 }
 
-// questionsOf lists a paragraph's question texts.
-func questionsOf(tx *gorm.DB, paragraphID int64) ([]string, error) {
-	var texts []string
-	err := tx.Model(&Question{}).Where("paragraph_id = ?", paragraphID).Pluck("text", &texts).Error
-	return texts, err
+// questionsOf lists a paragraph's question texts and tells whether the
+// user wrote any of them.
+func questionsOf(tx *gorm.DB, paragraphID, userID int64) ([]string, bool, error) {
+	var rows []struct {
+		Text     string
+		AuthorID int64
+	}
+	if err := tx.Model(&Question{}).Select("text, author_id").Where("paragraph_id = ?", paragraphID).Find(&rows).Error; err != nil {
+		return nil, false, err
+	}
+	texts := make([]string, len(rows))
+	mine := false
+	for i, r := range rows {
+		texts[i] = r.Text
+		mine = mine || r.AuthorID == userID
+	}
+	return texts, mine, nil
 }
 
 // Progress counts a user's work.

@@ -57,7 +57,8 @@ type App struct {
 	Importer *dataio.Importer
 	Exporter *dataio.Exporter
 
-	ownsDB bool
+	ownsDB   bool
+	counters *corpus.StatsPublisher
 }
 
 // New opens the database, migrates it and builds the server.
@@ -116,12 +117,8 @@ func (a *App) init(ctx context.Context, opts Options) error {
 
 	a.Importer, a.Exporter = dataio.NewImporter(a.DB), dataio.NewExporter(a.DB)
 	a.Hub = live.NewHub(a.DB, a.Log, a.Metrics.Registry, live.Options{MaxConnsPerUser: a.Config.LiveMaxConnsPerUser, Retention: a.Config.EventRetention})
-	publishStats := func(ctx context.Context, campaignID int64) {
-		if st, err := stats.Campaign(ctx, campaignID); err == nil {
-			_, _ = a.Hub.Publish(ctx, live.CampaignTopic(campaignID), "stats", st)
-		}
-	}
-	kinds := []jobs.Handler{dataio.ImportJob{Importer: a.Importer, Done: publishStats}}
+	a.counters = corpus.NewStatsPublisher(stats, a.Hub, a.Log, time.Second)
+	kinds := []jobs.Handler{dataio.ImportJob{Importer: a.Importer, Done: func(_ context.Context, id int64) { a.counters.Touch(id) }}}
 	a.Jobs, err = jobs.New(ctx, a.DB, a.Hub, a.Log, a.Metrics.Registry, append(append(kinds, jobHandlers(a)...), opts.ExtraJobs...), jobs.Options{
 		Workers: a.Config.JobWorkers, RescueAfter: a.Config.JobRescueAfter, PollInterval: jobPollInterval(a.DB)})
 	if err != nil {
@@ -140,7 +137,7 @@ func (a *App) init(ctx context.Context, opts Options) error {
 		_, err := campaigns.CampaignByID(ctx, t.ID)
 		return err
 	})
-	annotateSvc := annotate.NewService(annotate.NewStore(a.DB), campaignSvc, stats, a.Hub, a.Log, a.Config.TaskLease)
+	annotateSvc := annotate.NewService(annotate.NewStore(a.DB), campaignSvc, a.counters, a.Hub, a.Log, a.Config.TaskLease)
 	a.Hub.Authorize("user", func(_ context.Context, p *identity.Principal, t live.Topic) error {
 		if p.UserID != t.ID {
 			return apperr.New(apperr.Forbidden, "forbidden", "another user's notifications")
@@ -183,6 +180,7 @@ func (a *App) init(ctx context.Context, opts Options) error {
 // reconnect elsewhere. Everything stops within PIAF_SHUTDOWN_TIMEOUT + 2 s.
 func (a *App) Run(ctx context.Context, ready chan<- net.Addr) error {
 	go a.housekeeping(ctx)
+	go a.counters.Run(ctx)
 	hubDone := make(chan struct{})
 	go func() {
 		defer close(hubDone)

@@ -27,7 +27,7 @@ ALTER TABLE paragraphs ADD COLUMN status TEXT NOT NULL DEFAULT 'open' CHECK (sta
 ALTER TABLE paragraphs ADD COLUMN questions_count INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE paragraphs ADD COLUMN lease_user_id BIGINT REFERENCES users (id) ON DELETE SET NULL;
 ALTER TABLE paragraphs ADD COLUMN lease_expires_at TIMESTAMPTZ;
-CREATE INDEX paragraphs_tasks_idx ON paragraphs (campaign_id, status, questions_count);
+CREATE INDEX paragraphs_tasks_idx ON paragraphs (campaign_id, status, id);
 
 -- Questions written on a paragraph (or imported), each with one original answer.
 CREATE TABLE questions (

@@ -1,0 +1,329 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/lab-ia/piaf/backend/internal/auth"
+)
+
+// writeCorpus writes a JSONL corpus of about size bytes: documents of
+// distinct French-like paragraphs.
+func writeCorpus(tb testing.TB, path string, size int64) int {
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	w := bufio.NewWriterSize(f, 1<<20)
+	var written int64
+	n := 0
+	for written < size {
+		text := fmt.Sprintf("La commune numéro %d compte %d habitants. Sa médiathèque ouvre le samedi de 9 h à 18 h et prête des livres, des films et des jeux. "+
+			"En %d, le conseil municipal a voté un budget de %d euros pour rénover l’école primaire et agrandir la cantine scolaire, qui sert chaque jour %d repas.",
+			n, 1000+n%50000, 1950+n%70, 100000+n, 200+n%300)
+		b, _ := json.Marshal(map[string]string{"title": fmt.Sprintf("Commune %d", n), "text": text, "theme": "Communes"})
+		b = append(b, '\n')
+		k, _ := w.Write(b)
+		written += int64(k)
+		n++
+	}
+	if err := w.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}
+
+// BenchmarkImportMemory imports a 100 MB JSONL file (PIAF_BENCH_IMPORT_MB to
+// change) with `piaf import` on PostgreSQL and reports the process's peak
+// resident memory and the elapsed time.
+//
+//	go test ./backend/cmd/piaf -run '^$' -bench ImportMemory -benchtime 1x -timeout 30m
+func BenchmarkImportMemory(b *testing.B) {
+	mb := 100
+	if v, err := strconv.Atoi(os.Getenv("PIAF_BENCH_IMPORT_MB")); err == nil && v > 0 {
+		mb = v
+	}
+	dir := b.TempDir()
+	file := filepath.Join(dir, "corpus.jsonl")
+	docs := writeCorpus(b, file, int64(mb)<<20)
+	env := []string{"PATH=" + os.Getenv("PATH"), "PIAF_DATA_DIR=" + dir, "PIAF_DATABASE_URL=" + postgresURL(b), "PIAF_LOG_LEVEL=warn"}
+	p := startServe(b, env[1:], "--demo")
+	p.stop(b)
+	for i := 0; i < b.N; i++ {
+		cmd := exec.Command(piafBinary(b), "import", "--campaign", "1", "--min-length", "50", file)
+		cmd.Env = env
+		start := time.Now()
+		out, err := cmd.Output()
+		if err != nil {
+			b.Fatalf("import: %v %s", err, out)
+		}
+		elapsed := time.Since(start)
+		var rep struct {
+			ParagraphsNew int `json:"paragraphs_new"`
+		}
+		_ = json.Unmarshal(out, &rep)
+		if i == 0 && rep.ParagraphsNew != docs {
+			b.Fatalf("%d paragraphs imported, want %d", rep.ParagraphsNew, docs)
+		}
+		ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+		b.ReportMetric(float64(ru.Maxrss)/1024, "MB-peak-RSS")
+		b.ReportMetric(elapsed.Seconds(), "s-elapsed")
+		b.ReportMetric(float64(mb), "MB-file")
+		b.ReportMetric(float64(docs), "paragraphs")
+	}
+}
+
+var wordRE = regexp.MustCompile(`[\p{L}\p{N}]+`)
+
+// pairsFor builds five valid pairs on a paragraph (distinct words as
+// answers, distinct questions).
+func pairsFor(text string, n int) []map[string]any {
+	locs := wordRE.FindAllStringIndex(text, -1)
+	var out []map[string]any
+	for i := 0; i < n && i < len(locs); i++ {
+		loc := locs[(i*7+3)%len(locs)]
+		word := text[loc[0]:loc[1]]
+		out = append(out, map[string]any{
+			"question": fmt.Sprintf("Question de charge numéro %d sur « %s » ?", i+1, word),
+			"answer":   map[string]any{"start": utf8.RuneCountInString(text[:loc[0]]), "text": word},
+		})
+	}
+	return out
+}
+
+type timing struct {
+	mu   sync.Mutex
+	next []time.Duration
+	sub  []time.Duration
+}
+
+func pct(d []time.Duration, p int) float64 {
+	if len(d) == 0 {
+		return 0
+	}
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	return float64(d[(len(d)-1)*p/100].Microseconds()) / 1000
+}
+
+// BenchmarkAnnotationLoad runs 500 simulated contributors (PIAF_BENCH_USERS)
+// for 60 s (PIAF_BENCH_SECONDS) against one node on PostgreSQL, each
+// looping next-task → submit 5 pairs; then counts the annotations in the
+// database, and measures pgbench's single-row insert throughput in the same
+// run for the ratio.
+//
+//	go test ./backend/cmd/piaf -run '^$' -bench AnnotationLoad -benchtime 1x -timeout 30m
+func BenchmarkAnnotationLoad(b *testing.B) {
+	users, seconds := 500, 60
+	if v, err := strconv.Atoi(os.Getenv("PIAF_BENCH_USERS")); err == nil && v > 0 {
+		users = v
+	}
+	if v, err := strconv.Atoi(os.Getenv("PIAF_BENCH_SECONDS")); err == nil && v > 0 {
+		seconds = v
+	}
+	raiseOpenFiles(b, uint64(users+1000))
+	dir := b.TempDir()
+	dbURL := postgresURL(b)
+	env := []string{"PIAF_DATA_DIR=" + dir, "PIAF_DATABASE_URL=" + dbURL, "PIAF_LOG_LEVEL=warn", "PIAF_DB_MAX_OPEN_CONNS=40"}
+	p := startServe(b, env, "--demo")
+	defer p.stop(b)
+
+	// A campaign large enough that nobody runs out of paragraphs.
+	corpusFile := filepath.Join(dir, "corpus.jsonl")
+	// About three paragraphs per contributor and second, more than they can write.
+	writeCorpus(b, corpusFile, int64(users*seconds)*3*450)
+	cmd := exec.Command(piafBinary(b), "import", "--campaign", "1", "--min-length", "50", corpusFile)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, env...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("import: %v %s", err, out)
+	}
+	db, err := sql.Open("pgx", dbURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	hash, _ := auth.HashPassword("charge-benevole-mot-de-passe")
+	for i := 0; i < users; i++ {
+		if _, err := db.Exec(`INSERT INTO users (email, email_key, email_verified_at, display_name, pseudonym, role, password_hash, locale, tutorial_done_at)
+			VALUES ($1, $1, now(), $2, $2, 'contributor', $3, 'fr', now())`, fmt.Sprintf("charge%04d@exemple.fr", i), fmt.Sprintf("Charge %04d", i), hash); err != nil {
+			b.Fatal(err)
+		}
+	}
+	clients := make([]*session, users)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for i := range clients {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			jar, _ := cookiejar.New(nil)
+			s := &session{t: nil, url: p.url, client: &http.Client{Jar: jar, Timeout: 60 * time.Second}}
+			var info struct {
+				CSRFToken string `json:"csrf_token"`
+			}
+			st := s.postRaw("/api/v1/auth/login", fmt.Sprintf(`{"email":"charge%04d@exemple.fr","password":"charge-benevole-mot-de-passe"}`, i), &info)
+			if st != 200 {
+				b.Errorf("login %d: %d", i, st)
+			}
+			s.csrf = info.CSRFToken
+			clients[i] = s
+		}()
+	}
+	wg.Wait()
+
+	var tm timing
+	var errs, submissions, requests int64
+	var cmu sync.Mutex
+	deadline := time.Now().Add(time.Duration(seconds) * time.Second)
+	start := time.Now()
+	for _, s := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := 0; time.Now().Before(deadline); k++ {
+				var task struct {
+					Paragraph struct {
+						ID   int64  `json:"id"`
+						Text string `json:"text"`
+					} `json:"paragraph"`
+					Needed int `json:"questions_needed"`
+				}
+				t0 := time.Now()
+				st := s.postRaw("/api/v1/campaigns/1/tasks/next", "", &task)
+				d := time.Since(t0)
+				tm.mu.Lock()
+				tm.next = append(tm.next, d)
+				tm.mu.Unlock()
+				cmu.Lock()
+				requests++
+				if st != 200 {
+					errs++
+					if errs < 5 {
+						b.Logf("next task: status %d", st)
+					}
+				}
+				cmu.Unlock()
+				if st != 200 {
+					continue
+				}
+				body, _ := json.Marshal(map[string]any{"idempotency_key": fmt.Sprintf("load-%p-%d", s, k), "pairs": pairsFor(task.Paragraph.Text, task.Needed)})
+				t0 = time.Now()
+				st = s.postRaw(fmt.Sprintf("/api/v1/paragraphs/%d/submissions", task.Paragraph.ID), string(body), nil)
+				d = time.Since(t0)
+				tm.mu.Lock()
+				tm.sub = append(tm.sub, d)
+				tm.mu.Unlock()
+				cmu.Lock()
+				requests++
+				if st == 201 {
+					submissions++
+				} else {
+					errs++
+					if errs < 5 {
+						b.Logf("submit: status %d", st)
+					}
+				}
+				cmu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start).Seconds()
+
+	// Count what the database holds.
+	var questions, dupAuthors, overfull int64
+	db.QueryRow(`SELECT count(*) FROM questions WHERE source = 'web'`).Scan(&questions)
+	db.QueryRow(`SELECT count(*) FROM (SELECT paragraph_id FROM questions WHERE source = 'web' GROUP BY paragraph_id HAVING count(DISTINCT author_id) > 1) x`).Scan(&dupAuthors)
+	db.QueryRow(`SELECT count(*) FROM paragraphs WHERE questions_count > 5`).Scan(&overfull)
+	if questions != 5*submissions || dupAuthors != 0 || overfull != 0 {
+		b.Errorf("database holds %d questions for %d acknowledged submissions; %d paragraphs written by two people; %d over-full", questions, submissions, dupAuthors, overfull)
+	}
+
+	// pgbench, single-row inserts, same database server, capped by max_connections.
+	pgConc := min(users, 80)
+	tps := pgbenchInserts(b, dbURL, pgConc, 15)
+
+	rps := float64(requests) / elapsed
+	b.ReportMetric(float64(errs), "errors")
+	b.ReportMetric(float64(submissions)/elapsed, "submissions/s")
+	b.ReportMetric(rps, "requests/s")
+	b.ReportMetric(pct(tm.next, 50), "next-p50-ms")
+	b.ReportMetric(pct(tm.next, 99), "next-p99-ms")
+	b.ReportMetric(pct(tm.sub, 50), "submit-p50-ms")
+	b.ReportMetric(pct(tm.sub, 99), "submit-p99-ms")
+	b.ReportMetric(tps, "pgbench-insert-tps")
+	b.ReportMetric(rps/tps, "ratio-requests/pgbench")
+	b.ReportMetric(float64(pgConc), "pgbench-clients")
+}
+
+// pgbenchInserts measures single-row insert transactions per second with
+// pgbench at the given concurrency.
+func pgbenchInserts(b *testing.B, url string, clients, seconds int) float64 {
+	bin, err := exec.LookPath("pgbench")
+	if err != nil {
+		matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/pgbench")
+		if len(matches) == 0 {
+			b.Skip("pgbench not installed")
+		}
+		bin = matches[len(matches)-1]
+	}
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TABLE IF NOT EXISTS bench_inserts (id BIGSERIAL PRIMARY KEY, payload TEXT NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now())`); err != nil {
+		b.Fatal(err)
+	}
+	script := filepath.Join(b.TempDir(), "insert.sql")
+	_ = os.WriteFile(script, []byte("INSERT INTO bench_inserts (payload) VALUES ('Une question de charge sur un paragraphe ?');\n"), 0o644)
+	out, err := exec.Command(bin, "-n", "-c", strconv.Itoa(clients), "-j", "2", "-T", strconv.Itoa(seconds), "-f", script, url).CombinedOutput()
+	if err != nil {
+		b.Fatalf("pgbench: %v %s", err, out)
+	}
+	m := regexp.MustCompile(`tps = ([0-9.]+)`).FindSubmatch(out)
+	if m == nil {
+		b.Fatalf("pgbench output: %s", out)
+	}
+	tps, _ := strconv.ParseFloat(string(m[1]), 64)
+	return tps
+}
+
+func (s *session) postRaw(path, body string, out any) int {
+	req, _ := http.NewRequestWithContext(context.Background(), "POST", s.url+path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Origin", s.url)
+	req.Header.Set("X-CSRF-Token", s.csrf)
+	res, err := s.client.Do(req)
+	if err != nil {
+		return 0
+	}
+	defer res.Body.Close()
+	if out != nil {
+		_ = json.NewDecoder(res.Body).Decode(out)
+	}
+	return res.StatusCode
+}
