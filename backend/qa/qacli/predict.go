@@ -71,7 +71,7 @@ func (f *evalFlags) setup(ctx context.Context, e env, fs *flag.FlagSet) (r qa.Re
 	if err != nil {
 		return nil, nil, nil, cleanup, fail(e, fs, err)
 	}
-	passages = append(passages, more...)
+	passages = appendNewTexts(passages, more)
 	dir, err := os.MkdirTemp("", "piaf-qa-index-")
 	if err != nil {
 		return nil, nil, nil, cleanup, fail(e, fs, err)
@@ -165,4 +165,21 @@ func runInfo(ctx context.Context, e env, args []string) int {
 		return fail(e, fs, fmt.Errorf("encode: %w", err))
 	}
 	return exitOK
+}
+
+// appendNewTexts appends the passages whose text is not already there: a
+// corpus that contains the evaluated file (the whole training file around
+// its dev part) must not index the gold paragraphs twice under other IDs.
+func appendNewTexts(passages, more []qa.Passage) []qa.Passage {
+	seen := make(map[string]bool, len(passages))
+	for _, p := range passages {
+		seen[p.Text] = true
+	}
+	for _, p := range more {
+		if !seen[p.Text] {
+			seen[p.Text] = true
+			passages = append(passages, p)
+		}
+	}
+	return passages
 }
