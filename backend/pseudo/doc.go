@@ -15,6 +15,17 @@
 //   - Package office rewrites .docx and .odt documents in place, keeping
 //     their formatting; package pseudocli is the "piaf pseudo" command.
 //
+// Typical use, in a request handler or a job:
+//
+//	model, err := pseudo.LoadModelFile(path) // once; nil model: rules and gazetteers only
+//	det, err := pseudo.NewDetector(model, pseudo.DetectorOptions{}) // once, shared by goroutines
+//	ents, err := det.Detect(ctx, text)
+//	// let a reviewer accept or reject entities, then
+//	res, err := pseudo.Pseudonymize(text, ents, pseudo.Options{Default: pseudo.OpPlaceholder})
+//
+// and, for a training job, pseudo.Train(ctx, sources, opts, progress) with
+// sources from ReadCoNLL, ReadJSONL or ReadCorpusFile, then Model.SaveFile.
+//
 // Span conventions: offsets are Unicode code points, end exclusive; titles
 // (M., Mme, Dr, Maître...) are never inside PER spans so that they stay
 // visible ("M. X..."), and articles are never inside LOC spans. Corpora

@@ -20,11 +20,14 @@ const (
 	LabelIP        = "IP"         // IPv4 or IPv6 address
 )
 
-// Labels lists every label the engine can produce, in a stable order, for
-// user interfaces that offer one key or colour per label.
-var Labels = []string{
-	LabelPER, LabelLOC, LabelORG, LabelMISC, LabelAddress, LabelEmail, LabelPhone,
-	LabelIBAN, LabelNIR, LabelSIREN, LabelSIRET, LabelCard, LabelPlate, LabelBirthDate, LabelIP,
+// AllLabels lists every label the engine can produce, in a stable order,
+// for user interfaces that offer one key or colour per label. It returns a
+// new slice each time.
+func AllLabels() []string {
+	return []string{
+		LabelPER, LabelLOC, LabelORG, LabelMISC, LabelAddress, LabelEmail, LabelPhone,
+		LabelIBAN, LabelNIR, LabelSIREN, LabelSIRET, LabelCard, LabelPlate, LabelBirthDate, LabelIP,
+	}
 }
 
 // Sources say which part of the engine found an entity, so that reviewers

@@ -37,12 +37,15 @@ const (
 	OpKeep Operator = "keep"
 )
 
-// Operators lists the operators, for user interfaces.
-var Operators = []Operator{OpPlaceholder, OpTyped, OpRedact, OpMask, OpHash, OpKeep}
+// AllOperators lists the operators, for user interfaces. It returns a new
+// slice each time.
+func AllOperators() []Operator {
+	return []Operator{OpPlaceholder, OpTyped, OpRedact, OpMask, OpHash, OpKeep}
+}
 
 // ParseOperator checks an operator name.
 func ParseOperator(s string) (Operator, error) {
-	for _, o := range Operators {
+	for _, o := range AllOperators() {
 		if string(o) == s {
 			return o, nil
 		}
