@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"time"
 
 	"gorm.io/gorm"
@@ -50,6 +51,12 @@ func (s *Service) NextAnswerTask(ctx context.Context, p *identity.Principal, cam
 		if err != nil {
 			return err
 		}
+		if q == nil && c.GoldRate > 0 && rand.IntN(100) < c.GoldRate {
+			// A gold question, unannounced, checks the contributor.
+			if q, err = s.store.goldQuestion(tx, c.ID, p.UserID); err != nil {
+				return err
+			}
+		}
 		if q == nil {
 			if q, err = s.store.candidateQuestion(tx, c, p.UserID, now); err != nil {
 				return err
@@ -77,7 +84,8 @@ func (s *Service) NextAnswerTask(ctx context.Context, p *identity.Principal, cam
 	return task, err
 }
 
-// AnswerResult is the stored additional answer.
+// AnswerResult is the stored additional answer (AnswerID is 0 for a gold
+// question: its answer only measures the contributor).
 type AnswerResult struct {
 	AnswerID   int64 `json:"answer_id" required:"true"`
 	QuestionID int64 `json:"question_id" required:"true"`
@@ -118,6 +126,25 @@ func (s *Service) SubmitAnswer(ctx context.Context, p *identity.Principal, quest
 			return err
 		}
 		now := s.now()
+		if q.IsGold && q.AuthorID != p.UserID {
+			var para corpus.Paragraph
+			if err := tx.First(&para, q.ParagraphID).Error; err != nil {
+				return err
+			}
+			if problem := CheckSpan([]rune(para.Text), span); problem != "" {
+				var v apperr.Validation
+				v.Add("answer", problem)
+				return v.Err()
+			}
+			if s.answers != nil {
+				if _, _, err := s.answers.ScoreGold(tx, p.UserID, q.ID, span.Text); err != nil {
+					return err
+				}
+			}
+			result = AnswerResult{QuestionID: q.ID}
+			b, _ := json.Marshal(result)
+			return tx.Create(&submission{UserID: p.UserID, IdempotencyKey: key, Kind: "answer", TargetID: q.ID, Response: string(b), CreatedAt: now}).Error
+		}
 		switch {
 		case !q.IsTest:
 			return apperr.New(apperr.Conflict, "not_a_test_question", "this question does not collect more answers")
@@ -152,6 +179,11 @@ func (s *Service) SubmitAnswer(ctx context.Context, p *identity.Principal, quest
 		if err := tx.Model(&Question{}).Where("id = ?", q.ID).Updates(map[string]any{
 			"answers_count": gorm.Expr("answers_count + 1"), "lease_user_id": nil, "lease_expires_at": nil}).Error; err != nil {
 			return err
+		}
+		if s.answers != nil {
+			if err := s.answers.OnAnswered(tx, q.ID); err != nil {
+				return err
+			}
 		}
 		result = AnswerResult{AnswerID: a.ID, QuestionID: q.ID}
 		b, _ := json.Marshal(result)

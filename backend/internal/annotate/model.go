@@ -27,6 +27,9 @@ type Question struct {
 	Source           string
 	GuidelineVersion int
 	IsTest           bool
+	IsGold           bool
+	NeedsReview      bool
+	QuestionKey      string
 	AnswersCount     int
 	LeaseUserID      *int64
 	LeaseExpiresAt   *time.Time

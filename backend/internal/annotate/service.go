@@ -23,6 +23,27 @@ type Publisher interface {
 	Publish(ctx context.Context, topic, typ string, data any) (live.Event, error)
 }
 
+// SubmitHook runs inside a submission's transaction, after the questions
+// and answers are written: moderation uses it to record revisions, raise
+// flags and route the work by the author's trust. An error undoes the
+// whole submission.
+type SubmitHook interface {
+	OnSubmit(tx *gorm.DB, c *corpus.Campaign, authorID int64, paragraphText string, questions []Question, answers []Answer) error
+}
+
+// AnswerHook runs inside an answer's transaction: gold questions are
+// scored (and never counted as answers), other answers update the
+// question's agreement.
+type AnswerHook interface {
+	ScoreGold(tx *gorm.DB, userID, questionID int64, answer string) (f1 float64, correct bool, err error)
+	OnAnswered(tx *gorm.DB, questionID int64) error
+}
+
+// SuspensionChecker tells whether a user may not contribute any more.
+type SuspensionChecker interface {
+	Suspended(ctx context.Context, userID int64) (bool, error)
+}
+
 // CounterToucher is told when a campaign's counters change.
 type CounterToucher interface {
 	Touch(campaignID int64)
@@ -34,6 +55,9 @@ type Service struct {
 	campaigns *corpus.Service
 	counters  CounterToucher
 	pub       Publisher
+	hook      SubmitHook
+	answers   AnswerHook
+	suspended SuspensionChecker
 	log       *slog.Logger
 	leaseFor  time.Duration
 	now       func() time.Time
@@ -46,6 +70,11 @@ func NewService(store *Store, campaigns *corpus.Service, counters CounterToucher
 		now: func() time.Time { return time.Now().UTC() }}
 }
 
+// SetModeration installs moderation's hooks and suspension check.
+func (s *Service) SetModeration(hook SubmitHook, answers AnswerHook, suspended SuspensionChecker) {
+	s.hook, s.answers, s.suspended = hook, answers, suspended
+}
+
 // Typed errors of the workflows.
 var (
 	ErrCampaignClosed = apperr.New(apperr.Conflict, "campaign_not_open", "this campaign is not open for contributions")
@@ -55,6 +84,7 @@ var (
 	ErrLeaseLost      = apperr.New(apperr.Conflict, "lease_lost", "this task is no longer reserved for you; ask for a new one")
 	ErrNotCertified   = apperr.New(apperr.Forbidden, "not_certified", "this campaign is open to certified contributors (level 3)")
 	ErrLevelTooLow    = apperr.New(apperr.Forbidden, "level_too_low", "answer mode opens at level 2")
+	ErrSuspended      = apperr.New(apperr.Forbidden, "suspended", "your contributions are suspended; see your feedback page")
 )
 
 // Task is a leased paragraph with what the screen needs.
@@ -85,6 +115,13 @@ func (s *Service) openQACampaign(ctx context.Context, p *identity.Principal, id 
 	}
 	if c.Status != corpus.StatusOpen {
 		return nil, ErrCampaignClosed.WithDetails("status", c.Status)
+	}
+	if s.suspended != nil {
+		if sus, err := s.suspended.Suspended(ctx, p.UserID); err != nil {
+			return nil, err
+		} else if sus {
+			return nil, ErrSuspended
+		}
 	}
 	if c.Audience == "certified" && !p.IsAtLeastModerator() {
 		prog, err := s.Progress(ctx, p.UserID)
@@ -311,6 +348,11 @@ func (s *Service) Submit(ctx context.Context, p *identity.Principal, paragraphID
 		}
 		if err := tx.Create(&as).Error; err != nil {
 			return err
+		}
+		if s.hook != nil {
+			if err := s.hook.OnSubmit(tx, c, p.UserID, para.Text, qs, as); err != nil {
+				return err
+			}
 		}
 		count := para.QuestionsCount + len(pairs)
 		status := corpus.ParagraphOpen

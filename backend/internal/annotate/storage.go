@@ -105,6 +105,18 @@ func heldQuestion(tx *gorm.DB, campaignID, userID int64, now time.Time) (*Questi
 	return &q, err
 }
 
+// goldQuestion picks a gold question the user did not write nor answer.
+func (s *Store) goldQuestion(tx *gorm.DB, campaignID, userID int64) (*Question, error) {
+	var q Question
+	err := tx.Where(`campaign_id = ? AND is_gold AND state = 'accepted' AND author_id <> ?
+		AND NOT EXISTS (SELECT 1 FROM gold_results g WHERE g.question_id = questions.id AND g.user_id = ?)`, campaignID, userID, userID).
+		Order("id").Take(&q).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	return &q, err
+}
+
 // candidateQuestion picks the test question with the fewest answers that
 // the user did not write nor answer and that nobody else is answering.
 func (s *Store) candidateQuestion(tx *gorm.DB, c *corpus.Campaign, userID int64, now time.Time) (*Question, error) {

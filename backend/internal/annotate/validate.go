@@ -62,6 +62,10 @@ func CleanQuestion(q string) (string, string) {
 	return q, ""
 }
 
+// FoldQuestion folds a question for duplicate detection: lower case,
+// letters and digits only.
+func FoldQuestion(q string) string { return questionKey(q) }
+
 // questionKey folds a question for duplicate detection.
 func questionKey(q string) string {
 	var b strings.Builder

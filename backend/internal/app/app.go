@@ -28,6 +28,7 @@ import (
 	"github.com/lab-ia/piaf/backend/internal/live"
 	"github.com/lab-ia/piaf/backend/internal/mail"
 	"github.com/lab-ia/piaf/backend/internal/metrics"
+	"github.com/lab-ia/piaf/backend/internal/review"
 )
 
 // Options are start-up choices that are not configuration proper.
@@ -138,6 +139,8 @@ func (a *App) init(ctx context.Context, opts Options) error {
 		return err
 	})
 	annotateSvc := annotate.NewService(annotate.NewStore(a.DB), campaignSvc, a.counters, a.Hub, a.Log, a.Config.TaskLease)
+	reviewSvc := review.NewService(review.NewStore(a.DB), campaignSvc, a.Hub, a.counters, a.Log)
+	annotateSvc.SetModeration(reviewSvc, reviewSvc, reviewSvc)
 	a.Hub.Authorize("user", func(_ context.Context, p *identity.Principal, t live.Topic) error {
 		if p.UserID != t.ID {
 			return apperr.New(apperr.Forbidden, "forbidden", "another user's notifications")
@@ -146,7 +149,7 @@ func (a *App) init(ctx context.Context, opts Options) error {
 	})
 
 	routes := []api.Provider{auth.NewHandlers(authSvc, authWeb), jobs.NewHandlers(a.Jobs), live.NewHandlers(a.Hub, authWeb.CheckOrigin),
-		corpus.NewHandlers(campaignSvc, stats), annotate.NewHandlers(annotateSvc),
+		corpus.NewHandlers(campaignSvc, stats), annotate.NewHandlers(annotateSvc), review.NewHandlers(reviewSvc),
 		dataio.NewHandlers(a.Jobs, campaignSvc, a.Exporter, filepath.Join(a.Config.DataDir, "uploads"), a.Config.MaxUploadBytes)}
 	routes = append(routes, testRoutes(a)...)
 	srv, err := httpapi.New(httpapi.Deps{

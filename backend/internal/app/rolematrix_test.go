@@ -45,6 +45,10 @@ var expectedAccess = map[string]string{
 	"nextTask": signedIn, "renewLease": signedIn, "releaseLease": signedIn, "skipParagraph": signedIn,
 	"reportParagraph": signedIn, "submitParagraph": signedIn, "nextAnswerTask": signedIn, "answerQuestion": signedIn,
 	"getMyProgress": signedIn, "completeTutorial": signedIn,
+	// moderation
+	"reviewQueue": mods, "reviewNext": mods, "campaignAgreement": mods, "claimQuestion": mods, "decideQuestion": mods,
+	"setGoldQuestion": mods, "decideParagraph": mods, "suspendContributor": mods, "reinstateContributor": mods,
+	"questionHistory": signedIn, "myFeedback": signedIn,
 	// admin
 	"listUsers": admins, "setUserRole": admins, "revokeUserSessions": admins, "listAuditEvents": admins,
 }

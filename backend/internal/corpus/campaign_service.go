@@ -44,6 +44,9 @@ type CampaignInput struct {
 	License               *string
 	TargetQuestions       *int
 	TestShare             *int
+	ReviewSample          *int
+	GoldRate              *int
+	RejectReasons         []string
 	Status                *Status
 }
 
@@ -93,6 +96,17 @@ func (s *Service) validate(in CampaignInput, creating bool) error {
 	intIn("answers_per_question", in.AnswersPerQuestion, 1, 20)
 	intIn("target_questions", in.TargetQuestions, 0, 10_000_000)
 	intIn("test_share", in.TestShare, 0, 100)
+	intIn("review_sample", in.ReviewSample, 0, 100)
+	intIn("gold_rate", in.GoldRate, 0, 100)
+	if len(in.RejectReasons) > 30 {
+		v.Add("reject_reasons", "at most 30 reasons")
+	}
+	for _, r := range in.RejectReasons {
+		if n := utf8.RuneCountInString(strings.TrimSpace(r)); n < 2 || n > 80 {
+			v.Add("reject_reasons", "each reason must hold 2 to 80 characters")
+			break
+		}
+	}
 	if in.Audience != nil && *in.Audience != "everyone" && *in.Audience != "certified" {
 		v.Add("audience", "must be everyone or certified")
 	}
@@ -115,7 +129,7 @@ func (s *Service) Create(ctx context.Context, p *identity.Principal, in Campaign
 		return nil, err
 	}
 	c := &Campaign{Kind: *in.Kind, Title: *in.Title, Status: StatusDraft, QuestionsPerParagraph: 5, AnswersPerQuestion: 3,
-		Audience: "everyone", TestShare: 20, Themes: "[]", CreatedBy: &p.UserID}
+		Audience: "everyone", TestShare: 20, ReviewSample: 20, GoldRate: 10, Themes: "[]", RejectReasons: "[]", CreatedBy: &p.UserID}
 	apply(c, in)
 	if in.Status != nil && *in.Status != StatusDraft {
 		if *in.Status != StatusOpen {
@@ -221,6 +235,16 @@ func apply(c *Campaign, in CampaignInput) {
 	if in.Themes != nil {
 		b, _ := json.Marshal(in.Themes)
 		c.Themes = string(b)
+	}
+	if in.ReviewSample != nil {
+		c.ReviewSample = *in.ReviewSample
+	}
+	if in.GoldRate != nil {
+		c.GoldRate = *in.GoldRate
+	}
+	if in.RejectReasons != nil {
+		b, _ := json.Marshal(in.RejectReasons)
+		c.RejectReasons = string(b)
 	}
 }
 

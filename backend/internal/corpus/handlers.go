@@ -22,6 +22,7 @@ func NewHandlers(svc *Service, stats *Stats) *Handlers { return &Handlers{svc: s
 type CampaignView struct {
 	Campaign
 	Themes         []string `json:"themes" required:"true"`
+	RejectReasons  []string `json:"reject_reasons" required:"true"`
 	GuidelinesMD   string   `json:"guidelines_markdown,omitempty"`
 	GuidelinesHTML string   `json:"guidelines_html,omitempty"`
 }
@@ -38,6 +39,9 @@ type campaignBody struct {
 	License               *string  `json:"license,omitempty" maxLength:"200"`
 	TargetQuestions       *int     `json:"target_questions,omitempty" minimum:"0"`
 	TestShare             *int     `json:"test_share,omitempty" minimum:"0" maximum:"100"`
+	ReviewSample          *int     `json:"review_sample,omitempty" minimum:"0" maximum:"100" description:"percent of a trusted contributor's work still reviewed"`
+	GoldRate              *int     `json:"gold_rate,omitempty" minimum:"0" maximum:"100" description:"percent of answer-mode tasks that are gold questions"`
+	RejectReasons         []string `json:"reject_reasons,omitempty"`
 	Status                *Status  `json:"status,omitempty" enum:"draft,open,closed"`
 }
 
@@ -49,7 +53,8 @@ type campaignPatch struct {
 func (b campaignBody) input() CampaignInput {
 	return CampaignInput{Kind: b.Kind, Title: b.Title, Description: b.Description, Guidelines: b.Guidelines,
 		QuestionsPerParagraph: b.QuestionsPerParagraph, AnswersPerQuestion: b.AnswersPerQuestion, Themes: b.Themes,
-		Audience: b.Audience, License: b.License, TargetQuestions: b.TargetQuestions, TestShare: b.TestShare, Status: b.Status}
+		Audience: b.Audience, License: b.License, TargetQuestions: b.TargetQuestions, TestShare: b.TestShare, Status: b.Status,
+		ReviewSample: b.ReviewSample, GoldRate: b.GoldRate, RejectReasons: b.RejectReasons}
 }
 
 // Routes lists the campaign routes.
@@ -77,7 +82,7 @@ func principal(c echo.Context) *identity.Principal {
 }
 
 func (h *Handlers) view(c echo.Context, camp *Campaign, withGuidelines bool) (CampaignView, error) {
-	v := CampaignView{Campaign: *camp, Themes: camp.ThemeList()}
+	v := CampaignView{Campaign: *camp, Themes: camp.ThemeList(), RejectReasons: camp.RejectReasonList()}
 	if withGuidelines {
 		md, html, err := h.svc.Guidelines(c.Request().Context(), camp)
 		if err != nil {

@@ -47,6 +47,9 @@ type Campaign struct {
 	Themes                string    `json:"-"`
 	TargetQuestions       int       `json:"target_questions" required:"true"`
 	TestShare             int       `json:"test_share" required:"true"`
+	ReviewSample          int       `json:"review_sample" required:"true"`
+	GoldRate              int       `json:"gold_rate" required:"true"`
+	RejectReasons         string    `json:"-"`
 	CreatedBy             *int64    `json:"-"`
 	CreatedAt             time.Time `json:"created_at" required:"true"`
 	UpdatedAt             time.Time `json:"updated_at" required:"true"`
@@ -63,6 +66,19 @@ type Document struct {
 	Position   int       `json:"position" required:"true"`
 	ExternalID string    `json:"-"`
 	CreatedAt  time.Time `json:"created_at" required:"true"`
+}
+
+// DefaultRejectReasons are offered when a campaign sets none.
+var DefaultRejectReasons = []string{"answer_not_in_text", "question_ambiguous", "copy_of_text", "wrong_span", "not_a_question", "offensive"}
+
+// RejectReasonList decodes the campaign's rejection reasons.
+func (c *Campaign) RejectReasonList() []string {
+	var out []string
+	_ = json.Unmarshal([]byte(c.RejectReasons), &out)
+	if len(out) == 0 {
+		return DefaultRejectReasons
+	}
+	return out
 }
 
 // ThemeList decodes the campaign's themes.

@@ -222,7 +222,8 @@ func (w *writer) article(ai int, a squad.Article) error {
 				continue
 			}
 			qu := annotate.Question{CampaignID: w.campaign.ID, ParagraphID: para.ID, AuthorID: author, ExternalID: q.ID, Text: text,
-				State: state, Source: "import", IsTest: len(spans) > 1, AnswersCount: len(spans), CreatedAt: w.now, UpdatedAt: w.now}
+				State: state, Source: "import", IsTest: len(spans) > 1, AnswersCount: len(spans), NeedsReview: true,
+				QuestionKey: annotate.FoldQuestion(text), CreatedAt: w.now, UpdatedAt: w.now}
 			if err := w.tx.Create(&qu).Error; err != nil {
 				return err
 			}

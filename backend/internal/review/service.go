@@ -1,0 +1,185 @@
+package review
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/lab-ia/piaf/backend/internal/annotate"
+	"github.com/lab-ia/piaf/backend/internal/apperr"
+	"github.com/lab-ia/piaf/backend/internal/corpus"
+	"github.com/lab-ia/piaf/backend/internal/identity"
+	"github.com/lab-ia/piaf/backend/internal/live"
+)
+
+// Publisher sends live events.
+type Publisher interface {
+	Publish(ctx context.Context, topic, typ string, data any) (live.Event, error)
+}
+
+// CounterToucher is told when a campaign's counters change.
+type CounterToucher interface{ Touch(campaignID int64) }
+
+// Service runs moderation.
+type Service struct {
+	store     *Store
+	campaigns *corpus.Service
+	pub       Publisher
+	counters  CounterToucher
+	log       *slog.Logger
+	claimFor  time.Duration
+	now       func() time.Time
+}
+
+// NewService wires moderation.
+func NewService(store *Store, campaigns *corpus.Service, pub Publisher, counters CounterToucher, log *slog.Logger) *Service {
+	return &Service{store: store, campaigns: campaigns, pub: pub, counters: counters, log: log, claimFor: 5 * time.Minute,
+		now: func() time.Time { return time.Now().UTC() }}
+}
+
+// Typed errors of moderation.
+var (
+	ErrQuestionNotFound = apperr.New(apperr.NotFound, "question_not_found", "no such question")
+	ErrClaimedByOther   = apperr.New(apperr.Conflict, "claimed_by_another", "another moderator is reviewing this item")
+	ErrQueueEmpty       = apperr.New(apperr.NotFound, "queue_empty", "nothing left to review with these filters")
+)
+
+// OnSubmit implements annotate.SubmitHook: it records the creation of each
+// question as a revision, raises flags, and routes the work by the
+// author's trust (a trusted author's unflagged, unsampled work is
+// accepted at once).
+func (s *Service) OnSubmit(tx *gorm.DB, c *corpus.Campaign, authorID int64, text string, qs []annotate.Question, as []annotate.Answer) error {
+	now := s.now()
+	counts, err := s.store.countsFor(tx, authorID)
+	if err != nil {
+		return err
+	}
+	trust := Trust(counts.Accepted, counts.Rejected, counts.GoldRight, counts.GoldWrong)
+	var recent int64
+	if err := tx.Model(&annotate.Question{}).Where("author_id = ? AND created_at > ?", authorID, now.Add(-time.Minute)).Count(&recent).Error; err != nil {
+		return err
+	}
+	for i := range qs {
+		q := &qs[i]
+		var flags []string
+		if IsShort(q.Text) {
+			flags = append(flags, FlagShort)
+		}
+		if CopiesText(q.Text, text) {
+			flags = append(flags, FlagCopy)
+		}
+		if recent >= BurstLimit {
+			flags = append(flags, FlagBurst)
+		}
+		key := QuestionKey(q.Text)
+		var dup int64
+		if err := tx.Model(&annotate.Question{}).Where("campaign_id = ? AND question_key = ? AND id <> ?", c.ID, key, q.ID).Count(&dup).Error; err != nil {
+			return err
+		}
+		if dup > 0 {
+			flags = append(flags, FlagNearDuplicate)
+		}
+		fj, _ := json.Marshal(orEmpty(flags))
+		auto := len(flags) == 0 && trust >= HighTrust && !sampled(q.ID, c.ReviewSample)
+		fields := map[string]any{"flags": string(fj), "question_key": key, "needs_review": !auto}
+		if auto {
+			fields["state"] = annotate.StateAccepted
+			fields["decided_at"] = now
+		}
+		if err := tx.Model(&annotate.Question{}).Where("id = ?", q.ID).Updates(fields).Error; err != nil {
+			return err
+		}
+		a := as[i]
+		if err := addRevision(tx, q.ID, &a.ID, &authorID, "web", "submit", nil, questionSnapshot(q.Text, a.StartOffset, a.Text, annotate.StateSubmitted), now); err != nil {
+			return err
+		}
+		if auto {
+			if err := tx.Model(&annotate.Answer{}).Where("id = ?", a.ID).Update("state", annotate.StateAccepted).Error; err != nil {
+				return err
+			}
+			if err := addRevision(tx, q.ID, nil, nil, "system", "auto_accept", map[string]any{"state": annotate.StateSubmitted},
+				map[string]any{"state": annotate.StateAccepted, "trust": trust}, now); err != nil {
+				return err
+			}
+		}
+	}
+	if err := tx.Model(&struct{ ID int64 }{}).Table("users").Where("id = ?", authorID).Update("trust", trust).Error; err != nil {
+		return err
+	}
+	return nil
+}
+
+func orEmpty(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func questionSnapshot(question string, start int, answer, state string) map[string]any {
+	return map[string]any{"question": question, "answer": map[string]any{"start": start, "text": answer}, "state": state}
+}
+
+// Suspended implements annotate.SuspensionChecker.
+func (s *Service) Suspended(ctx context.Context, userID int64) (bool, error) {
+	var row struct{ SuspendedAt *time.Time }
+	err := s.store.db.WithContext(ctx).Table("users").Select("suspended_at").Where("id = ?", userID).Take(&row).Error
+	return row.SuspendedAt != nil, err
+}
+
+// Suspend stops a contributor: they may no longer annotate, and their
+// pending work leaves the review queue. Reinstate undoes it.
+func (s *Service) Suspend(ctx context.Context, p *identity.Principal, userID int64, reason string) error {
+	reason = strings.TrimSpace(reason)
+	if n := utf8.RuneCountInString(reason); n < 3 || n > 500 {
+		var v apperr.Validation
+		v.Add("reason", "must hold 3 to 500 characters")
+		return v.Err()
+	}
+	res := s.store.db.WithContext(ctx).Table("users").Where("id = ? AND role = 'contributor' AND deleted_at IS NULL", userID).
+		Updates(map[string]any{"suspended_at": s.now(), "suspended_reason": reason})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return apperr.New(apperr.NotFound, "user_not_found", "no such contributor (only contributors can be suspended)")
+	}
+	s.notify(ctx, userID, "suspended", map[string]any{"reason": reason})
+	return nil
+}
+
+// Reinstate lifts a suspension.
+func (s *Service) Reinstate(ctx context.Context, p *identity.Principal, userID int64) error {
+	res := s.store.db.WithContext(ctx).Table("users").Where("id = ?", userID).Updates(map[string]any{"suspended_at": nil, "suspended_reason": ""})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return apperr.New(apperr.NotFound, "user_not_found", "no such user")
+	}
+	s.notify(ctx, userID, "reinstated", nil)
+	return nil
+}
+
+func (s *Service) notify(ctx context.Context, userID int64, typ string, data any) {
+	if _, err := s.pub.Publish(context.WithoutCancel(ctx), live.UserTopic(userID), typ, data); err != nil {
+		s.log.Warn("notification not published", "user", userID, "err", err)
+	}
+}
+
+func (s *Service) question(ctx context.Context, id int64) (*annotate.Question, error) {
+	var q annotate.Question
+	if err := s.store.db.WithContext(ctx).First(&q, id).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, ErrQuestionNotFound
+		}
+		return nil, err
+	}
+	return &q, nil
+}
