@@ -219,6 +219,12 @@ func (s *Service) history(ctx context.Context, ids []int64) ([]HistoryEntry, err
 		}
 		_ = jsonUnmarshal(r.Before, &e.Before)
 		_ = jsonUnmarshal(r.After, &e.After)
+		if e.Before == nil {
+			e.Before = map[string]any{}
+		}
+		if e.After == nil {
+			e.After = map[string]any{}
+		}
 		out = append(out, e)
 	}
 	return out, nil

@@ -34,6 +34,12 @@ type Revision struct {
 
 // addRevision records a change; before and after are marshalled to JSON.
 func addRevision(tx *gorm.DB, questionID int64, answerID, actor *int64, source, action string, before, after any, now time.Time) error {
+	if before == nil {
+		before = map[string]any{}
+	}
+	if after == nil {
+		after = map[string]any{}
+	}
 	b, _ := json.Marshal(before)
 	a, _ := json.Marshal(after)
 	return tx.Create(&Revision{QuestionID: questionID, AnswerID: answerID, ActorID: actor, Source: source, Action: action,
