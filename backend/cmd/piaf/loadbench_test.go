@@ -260,6 +260,52 @@ func BenchmarkAnnotationLoad(b *testing.B) {
 		b.Errorf("database holds %d questions for %d acknowledged submissions; %d paragraphs written by two people; %d over-full", questions, submissions, dupAuthors, overfull)
 	}
 
+	// 50 moderators review with the keyboard flow: claim the next item,
+	// decide with one request.
+	mods := min(50, users)
+	if _, err := db.Exec(`UPDATE users SET role = 'moderator' WHERE email LIKE 'charge%' AND CAST(substr(email, 7, 4) AS INTEGER) < $1`, mods); err != nil {
+		b.Fatal(err)
+	}
+	var decisions []time.Duration
+	var dmu sync.Mutex
+	var derrs int64
+	reviewDeadline := time.Now().Add(time.Duration(min(seconds, 30)) * time.Second)
+	for _, s := range clients[:mods] {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(reviewDeadline) {
+				var item struct {
+					Question struct {
+						ID int64 `json:"id"`
+					} `json:"question"`
+				}
+				if st := s.postRaw("/api/v1/campaigns/1/review/next", "", &item); st != 200 {
+					if st != 404 {
+						dmu.Lock()
+						derrs++
+						dmu.Unlock()
+					}
+					continue
+				}
+				t0 := time.Now()
+				st := s.postRaw(fmt.Sprintf("/api/v1/review/questions/%d/decisions", item.Question.ID), `{"action":"accept"}`, nil)
+				d := time.Since(t0)
+				dmu.Lock()
+				decisions = append(decisions, d)
+				if st != 200 {
+					derrs++
+				}
+				dmu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	b.ReportMetric(float64(len(decisions)), "decisions")
+	b.ReportMetric(float64(derrs), "review-errors")
+	b.ReportMetric(pct(decisions, 50), "decide-p50-ms")
+	b.ReportMetric(pct(decisions, 99), "decide-p99-ms")
+
 	// pgbench, single-row inserts, same database server, capped by max_connections.
 	pgConc := min(users, 80)
 	tps := pgbenchInserts(b, dbURL, pgConc, 15)
