@@ -49,17 +49,13 @@ const (
 	// and right, distances, length and shapes) per question type, the
 	// interactions a linear model cannot find by itself.
 	FeatCombo
-	// FeatParaphrase: passage words that training questions showed to
-	// stand for absent question words ("termine" for "s'achève"), in the
-	// sentence and around the span.
-	FeatParaphrase
 	// FeatVectors: similarity of the span's context to the question in word
 	// vectors trained on the training contexts.
 	FeatVectors
 )
 
 // AllFeatures is the default feature set.
-const AllFeatures = FeatLength | FeatSentence | FeatOverlap | FeatDistance | FeatShape | FeatBoundary | FeatAlign | FeatLexical | FeatPosition | FeatGap | FeatHead | FeatCombo | FeatParaphrase | FeatVectors
+const AllFeatures = FeatLength | FeatSentence | FeatOverlap | FeatDistance | FeatShape | FeatBoundary | FeatAlign | FeatLexical | FeatPosition | FeatGap | FeatHead | FeatCombo | FeatVectors
 
 // featureGroupNames name the groups in reports and on the command line.
 var featureGroupNames = []struct {
@@ -68,7 +64,7 @@ var featureGroupNames = []struct {
 }{
 	{FeatLength, "length"}, {FeatSentence, "sentence"}, {FeatOverlap, "overlap"}, {FeatDistance, "distance"},
 	{FeatShape, "shape"}, {FeatBoundary, "boundary"}, {FeatAlign, "align"}, {FeatLexical, "lexical"},
-	{FeatPosition, "position"}, {FeatGap, "gap"}, {FeatHead, "head"}, {FeatCombo, "combo"}, {FeatParaphrase, "paraphrase"}, {FeatVectors, "vectors"},
+	{FeatPosition, "position"}, {FeatGap, "gap"}, {FeatHead, "head"}, {FeatCombo, "combo"}, {FeatVectors, "vectors"},
 }
 
 // String lists the groups, comma-separated.
@@ -182,12 +178,6 @@ const (
 	tComboRank
 	tComboShape
 	tComboInside
-	tSentCoref
-	tSentCorefName
-	tSentPara
-	tParaL
-	tParaR
-	tParaIn
 )
 
 // featVec is a sparse feature vector: weight indices and values.
@@ -219,17 +209,10 @@ type spanContext struct {
 	groups FeatureGroup
 	// capInside[i] is a capitalised content word not at a sentence start.
 	capInside []bool
-	// para[i] is the paraphrase evidence of token i (see paraphraseTable),
-	// paraCum its prefix sums, sentPara its per-sentence total; nil
-	// without FeatParaphrase.
-	para, paraCum, sentPara []float32
 }
 
-func newSpanContext(q *questionAnalysis, p *textAnalysis, groups FeatureGroup, idf *idfTable, vecs *wordVectors, para *paraphraseTable) *spanContext {
+func newSpanContext(q *questionAnalysis, p *textAnalysis, groups FeatureGroup, idf *idfTable, vecs *wordVectors) *spanContext {
 	c := &spanContext{q: q, p: p, m: matchQuestion(q, p), groups: groups, idf: idf}
-	if groups&FeatParaphrase != 0 && para != nil && len(q.content) > 0 {
-		c.paraphrases(para)
-	}
 	c.capInside = make([]bool, len(p.toks))
 	for i, t := range p.toks {
 		atStart := i == 0 || p.toks[i-1].sent != t.sent || (p.toks[i-1].kind == frtext.Punct && (p.toks[i-1].fold == "«" || p.toks[i-1].fold == "\""))
@@ -326,14 +309,6 @@ func (c *spanContext) sentenceFeatures(f *featVec, sent int) {
 		}
 		if sent > 0 {
 			f.add(tSentPrev, m.sentScore[sent-1])
-			// a sentence that starts with a pronoun continues the previous
-			// one: the question's name may be there instead
-			if startsWithPronoun(p, sent) {
-				f.add(tSentCoref, m.sentScore[sent-1])
-				if m.qKinds[kindName] > 0 && m.sentKind[kindName][sent] == 0 && m.sentKind[kindName][sent-1] > 0 {
-					f.on(tSentCorefName)
-				}
-			}
 		}
 		if sent+1 < len(p.sents) {
 			f.add(tSentNext, m.sentScore[sent+1])
@@ -360,37 +335,6 @@ func (c *spanContext) sentenceFeatures(f *featVec, sent int) {
 	}
 	if c.vec != nil {
 		f.add(tVecSent, c.vec.sentSoft[sent])
-	}
-	if c.sentPara != nil {
-		f.add(tSentPara, c.sentPara[sent])
-	}
-}
-
-// paraphrases fills para, paraCum and sentPara.
-func (c *spanContext) paraphrases(t *paraphraseTable) {
-	p, q := c.p, c.q
-	tot := max(q.totalIDF, 1e-6)
-	c.para = make([]float32, len(p.toks))
-	c.paraCum = make([]float32, len(p.toks)+1)
-	c.sentPara = make([]float32, len(p.sents))
-	best := make([]float32, len(q.content)*len(p.sents))
-	for i := range p.toks {
-		tk := &p.toks[i]
-		if tk.content() && c.m.idf[i] == 0 {
-			for k, w := range q.content {
-				if v := t.get(w.stemID, tk.stemID) * w.idf / tot; v > 0 {
-					c.para[i] = max(c.para[i], v)
-					x := tk.sent*len(q.content) + k
-					best[x] = max(best[x], v)
-				}
-			}
-		}
-		c.paraCum[i+1] = c.paraCum[i] + c.para[i]
-	}
-	for s := range p.sents {
-		for k := range q.content {
-			c.sentPara[s] += best[s*len(q.content)+k]
-		}
 	}
 }
 
@@ -713,11 +657,6 @@ func (c *spanContext) spanFeatures(f *featVec, i, j int) {
 		}
 		f.on(mix(mix(mix(tComboInside, inside), min(dl, dr)), wh))
 	}
-	if c.paraCum != nil {
-		f.add(mix(tParaL, wh), window(c.paraCum, i-4, i, lo, hi))
-		f.add(mix(tParaR, wh), window(c.paraCum, j+1, j+5, lo, hi))
-		f.add(tParaIn, window(c.paraCum, i, j+1, lo, hi))
-	}
 	if c.vec != nil {
 		c.vec.features(f, p, i, j, lo, hi, wh)
 	}
@@ -753,27 +692,4 @@ func gapSignature(toks []tokenInfo, from, to int) uint64 {
 		h = mix(h, toks[k].lexID)
 	}
 	return h
-}
-
-// pronouns that open a sentence about the previous sentence's subject.
-var pronouns = map[string]bool{
-	"il": true, "elle": true, "ils": true, "elles": true, "celui-ci": true, "celle-ci": true,
-	"ceux-ci": true, "celles-ci": true, "ce": true, "cette": true, "cet": true, "ces": true,
-	"son": true, "sa": true, "ses": true, "leur": true, "leurs": true, "on": true, "lui": true,
-}
-
-// startsWithPronoun reports whether sentence sent opens (maybe after a
-// connector such as "puis" or "en 1908,") with a pronoun.
-func startsWithPronoun(p *textAnalysis, sent int) bool {
-	se := p.sents[sent]
-	for k := se.FirstToken; k < se.EndToken && k < se.FirstToken+6; k++ {
-		t := &p.toks[k]
-		if pronouns[t.fold] {
-			return true
-		}
-		if t.content() && t.shape != shapeYear && t.shape != shapeNumber {
-			return false
-		}
-	}
-	return false
 }

@@ -15,7 +15,6 @@ type Model struct {
 	weights []float32
 	idf     *idfTable
 	vectors *wordVectors
-	para    *paraphraseTable
 	params  ModelParams
 	info    ModelInfo
 }
@@ -70,13 +69,7 @@ type scorer struct {
 }
 
 func (m *Model) newScorer(q *questionAnalysis, p *textAnalysis) *scorer {
-	return m.newScorerWith(q, p, m.para)
-}
-
-// newScorerWith scores with a given paraphrase table: training uses a
-// table learnt without the question's half of the data.
-func (m *Model) newScorerWith(q *questionAnalysis, p *textAnalysis, para *paraphraseTable) *scorer {
-	return &scorer{m: m, ctx: newSpanContext(q, p, m.params.Features, m.idf, m.vectors, para), buf: featVec{mask: uint64(len(m.weights) - 1)}}
+	return &scorer{m: m, ctx: newSpanContext(q, p, m.params.Features, m.idf, m.vectors), buf: featVec{mask: uint64(len(m.weights) - 1)}}
 }
 
 func (s *scorer) score(i, j int) float64 {

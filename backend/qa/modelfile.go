@@ -24,8 +24,7 @@ const maxModelBytes = 1 << 30
 
 // Save writes the model: magic, format version, a JSON header (ModelInfo:
 // training data hash, hyper-parameters, metrics), the word weights, the
-// non-zero feature weights, the word vectors and the paraphrase table, then
-// a CRC-32 of all of it.
+// non-zero feature weights and the word vectors, then a CRC-32 of all of it.
 func (m *Model) Save(w io.Writer) error {
 	var b bytes.Buffer
 	b.Write(modelMagic)
@@ -82,16 +81,6 @@ func (m *Model) Save(w io.Writer) error {
 			for _, x := range v.data[int(row)*v.dim : int(row+1)*v.dim] {
 				putF32(&b, x)
 			}
-		}
-	}
-	if m.para == nil {
-		putU32(&b, 0)
-	} else {
-		keys := m.para.sortedKeys()
-		putU32(&b, uint32(len(keys)))
-		for _, k := range keys {
-			binary.Write(&b, binary.LittleEndian, k)
-			putF32(&b, m.para.lift[k])
 		}
 	}
 	putU32(&b, crc32.ChecksumIEEE(b.Bytes()))
@@ -167,13 +156,6 @@ func LoadModel(r io.Reader) (*Model, error) {
 			}
 		}
 		m.vectors = v
-	}
-	if n := d.count(12); n > 0 {
-		m.para = &paraphraseTable{lift: make(map[uint64]float32, n)}
-		for i := 0; i < n && d.err == nil; i++ {
-			k := d.u64()
-			m.para.lift[k] = d.f32()
-		}
 	}
 	if d.err != nil {
 		return nil, &ModelError{Reason: d.err.Error()}

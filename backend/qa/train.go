@@ -19,8 +19,6 @@ type trainItem struct {
 	q    *questionAnalysis
 	p    *textAnalysis
 	gold []span
-	// para is the paraphrase table learnt without this item (cross-fitting).
-	para *paraphraseTable
 }
 
 // evalItem is a prepared evaluation question.
@@ -86,13 +84,6 @@ func Train(ctx context.Context, train, dev []Example, opts TrainOptions, progres
 	report.TrainExamples, report.Unreachable = len(items), unreachable
 	if len(items) == 0 {
 		return nil, report, ErrNoTrainingData
-	}
-	if o.Features&FeatParaphrase != 0 {
-		var perItem []*paraphraseTable
-		m.para, perItem = crossFitParaphrases(items, o.Seed)
-		for x := range items {
-			items[x].para = perItem[x]
-		}
 	}
 	devItems, err := m.prepareEvalItems(ctx, dev, o.Workers)
 	if err != nil {
@@ -349,7 +340,7 @@ func (l *learner) epoch(ctx context.Context, items []trainItem, report func(done
 // spans) for the joint model; -log P(gold sentences) - log P(gold spans |
 // gold sentences) for the two-stage model.
 func (l *learner) gradient(it *trainItem, buf *gradBuf) {
-	sc := l.m.newScorerWith(it.q, it.p, it.para)
+	sc := l.m.newScorer(it.q, it.p)
 	buf.idx, buf.g = buf.idx[:0], buf.g[:0]
 	buf.loss = 0
 	sents := sc.searchSentences()
