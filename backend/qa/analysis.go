@@ -38,7 +38,6 @@ var months = map[string]bool{
 // numberWords are numbers written in letters: they answer "combien" like
 // digits do.
 var numberWords = map[string]bool{
-	"un": false, "une": false, // too ambiguous (articles)
 	"deux": true, "trois": true, "quatre": true, "cinq": true, "six": true, "sept": true, "huit": true,
 	"neuf": true, "dix": true, "onze": true, "douze": true, "treize": true, "quatorze": true, "quinze": true,
 	"seize": true, "vingt": true, "trente": true, "quarante": true, "cinquante": true, "soixante": true,
@@ -54,7 +53,7 @@ var units = map[string]bool{
 	"tonnes": true, "grammes": true, "litres": true, "ans": true, "an": true, "années": true, "mois": true,
 	"jours": true, "semaines": true, "heures": true, "minutes": true, "secondes": true, "siècles": true,
 	"siècle": true, "euros": true, "euro": true, "dollars": true, "francs": true, "livres": true, "%": true,
-	"pour": false, "millions": true, "million": true, "milliards": true, "milliard": true, "habitants": true,
+	"millions": true, "million": true, "milliards": true, "milliard": true, "habitants": true,
 	"personnes": true, "fois": true, "degrés": true, "°c": true, "€": true, "$": true,
 }
 

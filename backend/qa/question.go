@@ -1,8 +1,6 @@
 package qa
 
 import (
-	"math"
-
 	"github.com/lab-ia/piaf/backend/frtext"
 )
 
@@ -96,26 +94,6 @@ func (t *idfTable) get(stem string) float32 {
 	return t.unseen
 }
 
-// buildIDF counts, for each stem, the paragraphs that contain it.
-func buildIDF(contexts []string) *idfTable {
-	df := map[string]int{}
-	for _, c := range contexts {
-		seen := map[string]bool{}
-		for _, t := range analyzeText(c).toks {
-			if !seen[t.stem] {
-				seen[t.stem] = true
-				df[t.stem]++
-			}
-		}
-	}
-	n := float64(len(contexts))
-	t := &idfTable{byStem: make(map[string]float32, len(df)), unseen: float32(math.Log((n + 1) / 0.5))}
-	for s, d := range df {
-		t.byStem[s] = float32(math.Log((n + 1) / (float64(d) + 0.5)))
-	}
-	return t
-}
-
 // analyzeQuestion finds the interrogative word, its preposition and head
 // noun, and the content words with their weights.
 func analyzeQuestion(q string, idf *idfTable) *questionAnalysis {
@@ -148,7 +126,6 @@ func analyzeQuestion(q string, idf *idfTable) *questionAnalysis {
 		}
 		if qa.head != "" {
 			qa.headID = hashString(qa.head)
-			qa.headStem = hashString(qa.head)
 			qa.classID = mix(qa.whID, qa.headID)
 		}
 		qa.nextID = neighbourStem(toks, qa.whTok, +1)

@@ -68,7 +68,7 @@ func Train(ctx context.Context, train, dev []Example, opts TrainOptions, progres
 			}
 			texts = append(append([]*textAnalysis(nil), analyses...), extra...)
 		}
-		m.vectors, err = trainVectors(ctx, texts, o.VectorDim, o.VectorEpochs, o.Seed, o.Workers)
+		m.vectors, err = trainVectors(ctx, texts, o.VectorDim, o.VectorEpochs, o.Seed)
 		if err != nil {
 			return nil, report, err
 		}

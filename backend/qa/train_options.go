@@ -54,7 +54,7 @@ type TrainOptions struct {
 // DefaultTrainOptions returns the tuned defaults.
 func DefaultTrainOptions() TrainOptions {
 	return TrainOptions{
-		Epochs:          10,
+		Epochs:          8,
 		LearningRate:    0.05,
 		L2:              0,
 		BatchSize:       16,
@@ -62,7 +62,7 @@ func DefaultTrainOptions() TrainOptions {
 		MaxAnswerTokens: 16,
 		MaxSentences:    12,
 		MBRPool:         20,
-		Features:        AllFeatures,
+		Features:        DefaultFeatures,
 		VectorDim:       48,
 		VectorEpochs:    5,
 		Seed:            1,

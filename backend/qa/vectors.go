@@ -48,7 +48,7 @@ const (
 // trainVectors learns stem vectors from the sentences of the given texts.
 // It runs on one goroutine so that the result depends only on the data and
 // the seed.
-func trainVectors(ctx context.Context, texts []*textAnalysis, dim, epochs int, seed uint64, _ int) (*wordVectors, error) {
+func trainVectors(ctx context.Context, texts []*textAnalysis, dim, epochs int, seed uint64) (*wordVectors, error) {
 	counts := map[uint64]int{}
 	var order []uint64 // first-seen order, for a deterministic vocabulary
 	for _, a := range texts {
@@ -208,11 +208,12 @@ type vectorContext struct {
 	soft, cum []float32
 	sentSoft  []float32
 	head      []float32 // vector of the question's head noun, nil if none
-	dimHash   []uint64
+	mean      []float32 // scratch for the span's mean vector
 }
 
 func newVectorContext(v *wordVectors, q *questionAnalysis, p *textAnalysis) *vectorContext {
-	c := &vectorContext{v: v, soft: make([]float32, len(p.toks)), cum: make([]float32, len(p.toks)+1), sentSoft: make([]float32, len(p.sents))}
+	c := &vectorContext{v: v, soft: make([]float32, len(p.toks)), cum: make([]float32, len(p.toks)+1),
+		sentSoft: make([]float32, len(p.sents)), mean: make([]float32, v.dim)}
 	qv := make([][]float32, len(q.content))
 	for k, w := range q.content {
 		qv[k] = v.row(w.stemID)
@@ -276,7 +277,10 @@ func (c *vectorContext) features(f *featVec, p *textAnalysis, i, j, lo, hi int, 
 	// the span's mean vector, per question type: which kinds of words
 	// answer which kinds of questions
 	var n float32
-	mean := make([]float32, c.v.dim)
+	mean := c.mean
+	for d := range mean {
+		mean[d] = 0
+	}
 	for k := i; k <= j; k++ {
 		if tv := c.v.row(p.toks[k].stemID); tv != nil && p.toks[k].content() {
 			for d := range mean {
