@@ -17,6 +17,7 @@ import (
 	"github.com/lab-ia/piaf/backend/internal/api"
 	"github.com/lab-ia/piaf/backend/internal/apperr"
 	"github.com/lab-ia/piaf/backend/internal/auth"
+	"github.com/lab-ia/piaf/backend/internal/blob"
 	"github.com/lab-ia/piaf/backend/internal/config"
 	"github.com/lab-ia/piaf/backend/internal/corpus"
 	"github.com/lab-ia/piaf/backend/internal/database"
@@ -28,6 +29,7 @@ import (
 	"github.com/lab-ia/piaf/backend/internal/live"
 	"github.com/lab-ia/piaf/backend/internal/mail"
 	"github.com/lab-ia/piaf/backend/internal/metrics"
+	"github.com/lab-ia/piaf/backend/internal/release"
 	"github.com/lab-ia/piaf/backend/internal/review"
 )
 
@@ -57,6 +59,9 @@ type App struct {
 	// Importer and Exporter move corpora in and out (CLI and jobs).
 	Importer *dataio.Importer
 	Exporter *dataio.Exporter
+	// Blobs stores release files; Releases makes and serves them.
+	Blobs    blob.Store
+	Releases *release.Service
 
 	ownsDB   bool
 	counters *corpus.StatsPublisher
@@ -119,12 +124,19 @@ func (a *App) init(ctx context.Context, opts Options) error {
 	a.Importer, a.Exporter = dataio.NewImporter(a.DB), dataio.NewExporter(a.DB)
 	a.Hub = live.NewHub(a.DB, a.Log, a.Metrics.Registry, live.Options{MaxConnsPerUser: a.Config.LiveMaxConnsPerUser, Retention: a.Config.EventRetention})
 	a.counters = corpus.NewStatsPublisher(stats, a.Hub, a.Log, time.Second)
-	kinds := []jobs.Handler{dataio.ImportJob{Importer: a.Importer, Done: func(_ context.Context, id int64) { a.counters.Touch(id) }}}
+	if a.Blobs, err = openBlobStore(ctx, a.Config); err != nil {
+		return fmt.Errorf("release storage: %w", err)
+	}
+	builder := release.NewBuilder(a.DB, a.Blobs, filepath.Join(a.Config.DataDir, "staging"), a.Config.SecretKey, a.Log)
+	a.Releases = release.NewService(a.DB, campaigns, nil, builder, a.Blobs, a.Log)
+	kinds := []jobs.Handler{dataio.ImportJob{Importer: a.Importer, Done: func(_ context.Context, id int64) { a.counters.Touch(id) }},
+		release.BuildJob{Service: a.Releases}}
 	a.Jobs, err = jobs.New(ctx, a.DB, a.Hub, a.Log, a.Metrics.Registry, append(append(kinds, jobHandlers(a)...), opts.ExtraJobs...), jobs.Options{
 		Workers: a.Config.JobWorkers, RescueAfter: a.Config.JobRescueAfter, PollInterval: jobPollInterval(a.DB)})
 	if err != nil {
 		return fmt.Errorf("jobs: %w", err)
 	}
+	a.Releases.SetJobs(a.Jobs)
 	a.Hub.Authorize("job", a.Jobs.CanSee)
 	a.Hub.Authorize("campaign", func(ctx context.Context, p *identity.Principal, t live.Topic) error {
 		// A campaign's counters are visible to whoever may see the campaign.
@@ -150,7 +162,8 @@ func (a *App) init(ctx context.Context, opts Options) error {
 
 	routes := []api.Provider{auth.NewHandlers(authSvc, authWeb), jobs.NewHandlers(a.Jobs), live.NewHandlers(a.Hub, authWeb.CheckOrigin),
 		corpus.NewHandlers(campaignSvc, stats), annotate.NewHandlers(annotateSvc), review.NewHandlers(reviewSvc),
-		dataio.NewHandlers(a.Jobs, campaignSvc, a.Exporter, filepath.Join(a.Config.DataDir, "uploads"), a.Config.MaxUploadBytes)}
+		dataio.NewHandlers(a.Jobs, campaignSvc, a.Exporter, filepath.Join(a.Config.DataDir, "uploads"), a.Config.MaxUploadBytes),
+		release.NewHandlers(a.Releases)}
 	routes = append(routes, testRoutes(a)...)
 	srv, err := httpapi.New(httpapi.Deps{
 		Config:  a.Config,
@@ -228,6 +241,20 @@ func jobPollInterval(db *database.DB) time.Duration {
 		return 200 * time.Millisecond
 	}
 	return time.Second
+}
+
+// openBlobStore opens the S3 bucket when one is configured, the local
+// directory otherwise.
+func openBlobStore(ctx context.Context, cfg config.Config) (blob.Store, error) {
+	if cfg.S3Endpoint != "" {
+		return blob.NewS3(ctx, blob.S3Config{Endpoint: cfg.S3Endpoint, Bucket: cfg.S3Bucket, Region: cfg.S3Region,
+			AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey, Prefix: cfg.S3Prefix, UseSSL: !cfg.S3Insecure})
+	}
+	dir := cfg.BlobDir
+	if dir == "" {
+		dir = filepath.Join(cfg.DataDir, "blobs")
+	}
+	return blob.NewDir(dir)
 }
 
 // newMailer sends through the configured relay, or to the log in

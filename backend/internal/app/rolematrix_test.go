@@ -41,6 +41,11 @@ var expectedAccess = map[string]string{
 	// campaigns (drafts are hidden from non-moderators inside the service)
 	"listCampaigns": anyone, "getCampaign": anyone, "getCampaignStats": anyone, "getLeaderboard": anyone,
 	"createCampaign": mods, "updateCampaign": mods, "importCorpus": mods, "exportCampaign": mods,
+	// releases: reading is open (restricted files are checked in the handler
+	// and tested per role in the release package), writing is the moderators'
+	"listCatalogue": anyone, "listReleases": anyone, "getRelease": anyone, "getDatasheet": anyone, "diffRelease": anyone,
+	"downloadReleaseFile": anyone, "headReleaseFile": anyone,
+	"createRelease": mods, "editRelease": mods, "publishRelease": mods, "deleteRelease": admins,
 	// annotation
 	"nextTask": signedIn, "renewLease": signedIn, "releaseLease": signedIn, "skipParagraph": signedIn,
 	"reportParagraph": signedIn, "submitParagraph": signedIn, "nextAnswerTask": signedIn, "answerQuestion": signedIn,

@@ -94,6 +94,20 @@ type Config struct {
 	JobRescueAfter time.Duration `env:"PIAF_JOB_RESCUE_AFTER" envDefault:"2h"`
 	// LiveMaxConnsPerUser bounds one user's websocket connections per node.
 	LiveMaxConnsPerUser int `env:"PIAF_LIVE_MAX_CONNS_PER_USER" envDefault:"20"`
+	// BlobDir holds release files (content-addressed) when no S3 bucket is
+	// configured; default DataDir/blobs.
+	BlobDir string `env:"PIAF_BLOB_DIR"`
+	// S3Endpoint (host:port) and S3Bucket store release files in
+	// S3-compatible object storage instead (OVHcloud, Scaleway, MinIO…).
+	S3Endpoint  string `env:"PIAF_S3_ENDPOINT"`
+	S3Bucket    string `env:"PIAF_S3_BUCKET"`
+	S3Region    string `env:"PIAF_S3_REGION"`
+	S3AccessKey string `env:"PIAF_S3_ACCESS_KEY"`
+	S3SecretKey string `env:"PIAF_S3_SECRET_KEY"`
+	S3Prefix    string `env:"PIAF_S3_PREFIX"`
+	// S3Insecure talks plain HTTP to the endpoint (a local MinIO only).
+	S3Insecure bool `env:"PIAF_S3_INSECURE"`
+
 	// EventRetention is how long live events stay replayable.
 	EventRetention time.Duration `env:"PIAF_EVENT_RETENTION" envDefault:"24h"`
 
@@ -108,7 +122,7 @@ type Config struct {
 
 // secretVars lists the variables that may also be given as NAME_FILE, the
 // path of a file holding the value (Docker and Kubernetes secrets).
-var secretVars = []string{"PIAF_SECRET_KEY", "PIAF_DATABASE_URL", "PIAF_SMTP_PASSWORD"}
+var secretVars = []string{"PIAF_SECRET_KEY", "PIAF_DATABASE_URL", "PIAF_SMTP_PASSWORD", "PIAF_S3_SECRET_KEY"}
 
 // Load reads the process environment.
 func Load() (Config, error) {
@@ -244,6 +258,12 @@ func (c Config) Validate() error {
 	}
 	if c.LoginFailureWindow < time.Second {
 		bad("PIAF_LOGIN_FAILURE_WINDOW", "must be at least 1s")
+	}
+	if (c.S3Endpoint == "") != (c.S3Bucket == "") {
+		bad("PIAF_S3_BUCKET", "PIAF_S3_ENDPOINT and PIAF_S3_BUCKET go together")
+	}
+	if c.S3Endpoint != "" && (c.S3AccessKey == "" || c.S3SecretKey == "") {
+		bad("PIAF_S3_ACCESS_KEY", "S3 storage needs PIAF_S3_ACCESS_KEY and PIAF_S3_SECRET_KEY (or PIAF_S3_SECRET_KEY_FILE)")
 	}
 	switch c.SMTPTLS {
 	case "starttls", "tls", "none":

@@ -77,102 +77,85 @@ func QuestionID(q *annotate.Question) string {
 // so memory does not grow with the campaign.
 func (e *Exporter) SQuAD(ctx context.Context, out io.Writer, campaignID int64, opts ExportOptions) (ExportCounts, error) {
 	var counts ExportCounts
-	states := opts.States
-	if len(states) == 0 {
-		states = []string{annotate.StateAccepted}
-	}
 	var c corpus.Campaign
 	if err := e.db.WithContext(ctx).First(&c, campaignID).Error; err != nil {
 		return counts, corpus.ErrCampaignNotFound
 	}
+	w := NewSQuADWriter(out, "piaf-"+c.Slug)
+	err := NewReader(e.db).Documents(ctx, campaignID, ReadOptions{States: opts.States}, func(d *Doc) error {
+		counts.Articles++
+		for _, p := range d.Paragraphs {
+			counts.Paragraphs++
+			counts.Questions += len(p.Questions)
+			for _, q := range p.Questions {
+				counts.Answers += len(q.Answers)
+			}
+		}
+		return w.Write(ArticleOf(d))
+	})
+	if err != nil {
+		return counts, err
+	}
+	return counts, w.Close()
+}
+
+// ArticleOf converts a document to its SQuAD article.
+func ArticleOf(d *Doc) Article {
+	a := Article{Title: d.Title, Theme: d.Theme, SourceURL: d.SourceURL, License: d.License, Paragraphs: make([]Paragraph, len(d.Paragraphs))}
+	for i, p := range d.Paragraphs {
+		qas := make([]QA, len(p.Questions))
+		for j, q := range p.Questions {
+			answers := make([]Answer, len(q.Answers))
+			for k, an := range q.Answers {
+				answers[k] = Answer{AnswerStart: an.Start, Text: an.Text}
+			}
+			qas[j] = QA{ID: q.ID, Question: q.Text, Answers: answers}
+		}
+		a.Paragraphs[i] = Paragraph{Context: p.Text, QAs: qas}
+	}
+	return a
+}
+
+// SQuADWriter writes a SQuAD v1.1 file article by article.
+type SQuADWriter struct {
+	w     *bufio.Writer
+	enc   *json.Encoder
+	first bool
+	err   error
+}
+
+// NewSQuADWriter starts a SQuAD file whose "version" field is version.
+func NewSQuADWriter(out io.Writer, version string) *SQuADWriter {
 	w := bufio.NewWriterSize(out, 64<<10)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	version, _ := json.Marshal("piaf-" + c.Slug)
-	fmt.Fprintf(w, `{"version":%s,"data":[`, version)
-	first := true
-	var lastID int64
-	for {
-		var docs []corpus.Document
-		if err := e.db.WithContext(ctx).Where("campaign_id = ? AND id > ?", campaignID, lastID).Order("id").Limit(100).Find(&docs).Error; err != nil {
-			return counts, err
-		}
-		if len(docs) == 0 {
-			break
-		}
-		lastID = docs[len(docs)-1].ID
-		for i := range docs {
-			a, err := e.article(ctx, &docs[i], states, &counts)
-			if err != nil {
-				return counts, err
-			}
-			if len(a.Paragraphs) == 0 {
-				continue
-			}
-			if !first {
-				_ = w.WriteByte(',')
-			}
-			first = false
-			if err := enc.Encode(a); err != nil {
-				return counts, err
-			}
-			counts.Articles++
-		}
-	}
-	if _, err := w.WriteString("]}\n"); err != nil {
-		return counts, err
-	}
-	return counts, w.Flush()
+	v, _ := json.Marshal(version)
+	_, err := fmt.Fprintf(w, `{"version":%s,"data":[`, v)
+	return &SQuADWriter{w: w, enc: enc, first: true, err: err}
 }
 
-func (e *Exporter) article(ctx context.Context, d *corpus.Document, states []string, counts *ExportCounts) (Article, error) {
-	a := Article{Title: d.Title, Theme: d.Theme, SourceURL: d.SourceURL, License: d.License}
-	db := e.db.WithContext(ctx)
-	var paras []corpus.Paragraph
-	if err := db.Where("document_id = ?", d.ID).Order("position, id").Find(&paras).Error; err != nil {
-		return a, err
+// Write appends one article.
+func (s *SQuADWriter) Write(a Article) error {
+	if s.err != nil {
+		return s.err
 	}
-	if len(paras) == 0 {
-		return a, nil
+	if !s.first {
+		s.err = s.w.WriteByte(',')
 	}
-	ids := make([]int64, len(paras))
-	for i, p := range paras {
-		ids[i] = p.ID
+	s.first = false
+	if s.err == nil {
+		s.err = s.enc.Encode(a)
 	}
-	var qs []annotate.Question
-	if err := db.Where("paragraph_id IN ? AND state IN ?", ids, states).Order("paragraph_id, id").Find(&qs).Error; err != nil {
-		return a, err
+	return s.err
+}
+
+// Close ends the file and flushes it.
+func (s *SQuADWriter) Close() error {
+	if s.err != nil {
+		return s.err
 	}
-	qids := make([]int64, len(qs))
-	for i, q := range qs {
-		qids[i] = q.ID
+	if _, err := s.w.WriteString("]}\n"); err != nil {
+		return err
 	}
-	answers := map[int64][]Answer{}
-	if len(qids) > 0 {
-		var as []annotate.Answer
-		if err := db.Where("question_id IN ? AND state IN ?", qids, states).
-			Order("question_id, CASE WHEN kind = 'original' THEN 0 ELSE 1 END, id").Find(&as).Error; err != nil {
-			return a, err
-		}
-		for _, an := range as {
-			answers[an.QuestionID] = append(answers[an.QuestionID], Answer{AnswerStart: an.StartOffset, Text: an.Text})
-		}
-	}
-	byPara := map[int64][]QA{}
-	for i := range qs {
-		q := &qs[i]
-		if len(answers[q.ID]) == 0 {
-			continue
-		}
-		byPara[q.ParagraphID] = append(byPara[q.ParagraphID], QA{ID: QuestionID(q), Question: q.Text, Answers: answers[q.ID]})
-		counts.Questions++
-		counts.Answers += len(answers[q.ID])
-	}
-	for _, p := range paras {
-		if qas := byPara[p.ID]; len(qas) > 0 {
-			a.Paragraphs = append(a.Paragraphs, Paragraph{Context: p.Text, QAs: qas})
-			counts.Paragraphs++
-		}
-	}
-	return a, nil
+	return s.w.Flush()
 }

@@ -64,7 +64,14 @@ type Options struct {
 	Filename string
 	// PreAccept marks imported questions and answers accepted.
 	PreAccept bool
-	Split     SplitOptions
+	// UpdateExisting brings questions already imported (same paragraph and
+	// id) to the file's content: text and answers, and rejects imported
+	// questions of the file's paragraphs that it no longer holds, each
+	// change recorded as a revision. Importing a newer version of a dataset
+	// (PIAF v1.1 after v1.0) uses it; a plain re-import leaves existing
+	// questions alone.
+	UpdateExisting bool
+	Split          SplitOptions
 }
 
 // Rejection is a row that was not imported, with where it was and why.
@@ -81,6 +88,8 @@ type Report struct {
 	ParagraphsTooShort int         `json:"paragraphs_too_short" required:"true"`
 	Questions          int         `json:"questions" required:"true"`
 	QuestionsNew       int         `json:"questions_new" required:"true"`
+	QuestionsUpdated   int         `json:"questions_updated" required:"true"`
+	QuestionsRetired   int         `json:"questions_retired" required:"true"`
 	AnswersNew         int         `json:"answers_new" required:"true"`
 	RejectedCount      int         `json:"rejected_count" required:"true"`
 	Rejected           []Rejection `json:"rejected" required:"true"`

@@ -2,6 +2,7 @@ package dataio
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -153,13 +154,12 @@ func (w *writer) squad(ctx context.Context, r interface{ Read([]byte) (int, erro
 }
 
 func (w *writer) article(ai int, a squad.Article) error {
-	loc := fmt.Sprintf("data[%d]", ai)
-	title := normalize(a.Title)
-	if title == "" {
-		w.report.reject(loc, "article without a title")
+	d, seen := DocFromSQuAD(a, fmt.Sprintf("data[%d]", ai), w.report.reject)
+	w.report.Questions += seen
+	if d == nil {
 		return nil
 	}
-	doc, err := w.findOrCreateDocument(docRow{Title: title, Theme: a.Category})
+	doc, err := w.findOrCreateDocument(docRow{Title: d.Title, Theme: d.Theme})
 	if err != nil {
 		return err
 	}
@@ -171,63 +171,32 @@ func (w *writer) article(ai int, a squad.Article) error {
 	if w.opts.PreAccept {
 		state = annotate.StateAccepted
 	}
-	for pi, sp := range a.Paragraphs {
-		ploc := fmt.Sprintf("%s.paragraphs[%d]", loc, pi)
-		if strings.TrimSpace(sp.Context) == "" {
-			w.report.reject(ploc, "empty context")
-			continue
-		}
-		if !utf8.ValidString(sp.Context) {
-			w.report.reject(ploc, "context is not valid UTF-8")
-			continue
-		}
-		para, _, err := w.paragraph(doc, pi, sp.Context)
+	for pi, dp := range d.Paragraphs {
+		para, _, err := w.paragraph(doc, pi, dp.Text)
 		if err != nil {
 			return err
 		}
-		original := []rune(sp.Context)
-		nfc := []rune(para.Text)
 		added := 0
-		for qi, q := range sp.QAs {
-			qloc := fmt.Sprintf("%s.qas[%d]", ploc, qi)
-			w.report.Questions++
-			text, problem := annotate.CleanQuestion(q.Question)
-			if problem != "" {
-				w.report.reject(qloc, "question "+problem)
-				continue
-			}
-			if len(q.Answers) == 0 {
-				w.report.reject(qloc, "no answer (unanswerable SQuAD 2.0 questions are not imported)")
-				continue
-			}
-			var spans []annotate.Span
-			bad := false
-			for ansi, ans := range q.Answers {
-				sp, problem := mapSpan(original, nfc, ans)
-				if problem != "" {
-					w.report.reject(fmt.Sprintf("%s.answers[%d]", qloc, ansi), problem)
-					bad = true
-					break
-				}
-				spans = append(spans, sp)
-			}
-			if bad {
-				continue
-			}
-			var exists int64
-			if err := w.tx.Model(&annotate.Question{}).Where("paragraph_id = ? AND external_id = ?", para.ID, q.ID).Count(&exists).Error; err != nil {
+		for _, q := range dp.Questions {
+			var existing []annotate.Question
+			if err := w.tx.Where("paragraph_id = ? AND external_id = ?", para.ID, q.ID).Limit(1).Find(&existing).Error; err != nil {
 				return err
 			}
-			if exists > 0 {
+			if len(existing) > 0 {
+				if w.opts.UpdateExisting {
+					if err := w.update(&existing[0], q, author, state); err != nil {
+						return err
+					}
+				}
 				continue
 			}
-			qu := annotate.Question{CampaignID: w.campaign.ID, ParagraphID: para.ID, AuthorID: author, ExternalID: q.ID, Text: text,
-				State: state, Source: "import", IsTest: len(spans) > 1, AnswersCount: len(spans), NeedsReview: true,
-				QuestionKey: annotate.FoldQuestion(text), CreatedAt: w.now, UpdatedAt: w.now}
+			qu := annotate.Question{CampaignID: w.campaign.ID, ParagraphID: para.ID, AuthorID: author, ExternalID: q.ID, Text: q.Text,
+				State: state, Source: "import", IsTest: len(q.Answers) > 1, AnswersCount: len(q.Answers), NeedsReview: true,
+				QuestionKey: annotate.FoldQuestion(q.Text), CreatedAt: w.now, UpdatedAt: w.now}
 			if err := w.tx.Create(&qu).Error; err != nil {
 				return err
 			}
-			for i, s := range spans {
+			for i, s := range q.Answers {
 				kind := annotate.KindOriginal
 				if i > 0 {
 					kind = annotate.KindAdditional
@@ -240,6 +209,11 @@ func (w *writer) article(ai int, a squad.Article) error {
 			}
 			w.report.QuestionsNew++
 			added++
+		}
+		if w.opts.UpdateExisting {
+			if err := w.retire(para.ID, dp.Questions); err != nil {
+				return err
+			}
 		}
 		if added > 0 {
 			count := para.QuestionsCount + added
@@ -254,6 +228,190 @@ func (w *writer) article(ai int, a squad.Article) error {
 		}
 	}
 	return nil
+}
+
+// update brings an existing question to the file's version: its text, and
+// its answers (those of the file are added or kept, the others rejected),
+// with a revision saying what the import changed.
+func (w *writer) update(qu *annotate.Question, q DocQuestion, author int64, state string) error {
+	var answers []annotate.Answer
+	if err := w.tx.Where("question_id = ?", qu.ID).Order("CASE WHEN kind = 'original' THEN 0 ELSE 1 END, id").Find(&answers).Error; err != nil {
+		return err
+	}
+	type span struct {
+		Start int    `json:"start"`
+		Text  string `json:"text"`
+	}
+	var before, after []span
+	unused := map[span][]*annotate.Answer{}
+	for i := range answers {
+		a := &answers[i]
+		if a.State == annotate.StateRejected {
+			continue
+		}
+		sp := span{a.StartOffset, a.Text}
+		before = append(before, sp)
+		unused[sp] = append(unused[sp], a)
+	}
+	for _, a := range q.Answers {
+		after = append(after, span{a.Start, a.Text})
+	}
+	if qu.Text == q.Text && fmt.Sprint(before) == fmt.Sprint(after) {
+		return nil
+	}
+	// Keep the answers the file still has (duplicates count: two
+	// annotators may give the same span), add the others, reject the rest.
+	// Exports order a question's additional answers by id: an existing
+	// answer is kept only while the file's order allows it (no new answer
+	// before it, ids increasing); later ones are written again in order.
+	var missing []span
+	hasOriginal := false
+	var lastID int64
+	for i, sp := range after {
+		if list := unused[sp]; len(list) > 0 && len(missing) == 0 && (i == 0 || list[0].ID > lastID) {
+			a := list[0]
+			if i > 0 {
+				lastID = a.ID
+			}
+			unused[sp] = list[1:]
+			// The file's first answer is the question's original one
+			// (what training reads as the answer).
+			kind := annotate.KindAdditional
+			if i == 0 {
+				kind = annotate.KindOriginal
+			}
+			if a.Kind != kind {
+				if err := w.tx.Model(a).Updates(map[string]any{"kind": kind, "updated_at": w.now}).Error; err != nil {
+					return err
+				}
+			}
+			hasOriginal = hasOriginal || kind == annotate.KindOriginal
+			continue
+		}
+		missing = append(missing, sp)
+	}
+	for _, list := range unused {
+		for _, a := range list {
+			if err := w.tx.Model(a).Updates(map[string]any{"state": annotate.StateRejected, "updated_at": w.now}).Error; err != nil {
+				return err
+			}
+		}
+	}
+	for _, sp := range missing {
+		kind := annotate.KindAdditional
+		if !hasOriginal {
+			kind, hasOriginal = annotate.KindOriginal, true
+		}
+		if err := w.tx.Create(&annotate.Answer{QuestionID: qu.ID, AuthorID: author, StartOffset: sp.Start, Text: sp.Text, Kind: kind,
+			State: state, CreatedAt: w.now, UpdatedAt: w.now}).Error; err != nil {
+			return err
+		}
+		w.report.AnswersNew++
+	}
+	if err := w.tx.Model(qu).Updates(map[string]any{"text": q.Text, "question_key": annotate.FoldQuestion(q.Text), "answers_count": len(after),
+		"is_test": len(after) > 1, "updated_at": w.now}).Error; err != nil {
+		return err
+	}
+	b, _ := json.Marshal(map[string]any{"question": qu.Text, "answers": before})
+	a, _ := json.Marshal(map[string]any{"question": q.Text, "answers": after})
+	if err := w.tx.Exec(`INSERT INTO revisions (question_id, actor_id, source, action, before, after, created_at) VALUES (?, NULL, 'import', 'import_update', ?, ?, ?)`,
+		qu.ID, string(b), string(a), w.now).Error; err != nil {
+		return err
+	}
+	w.report.QuestionsUpdated++
+	return nil
+}
+
+// retire rejects the imported questions of a paragraph that the file no
+// longer holds (a newer dataset version dropped them); contributors' own
+// questions are never touched.
+func (w *writer) retire(paragraphID int64, kept []DocQuestion) error {
+	ids := make([]string, 0, len(kept)+1)
+	ids = append(ids, "")
+	for _, q := range kept {
+		ids = append(ids, q.ID)
+	}
+	var gone []annotate.Question
+	if err := w.tx.Where("paragraph_id = ? AND source = 'import' AND state <> ? AND external_id NOT IN ?", paragraphID, annotate.StateRejected, ids).
+		Find(&gone).Error; err != nil {
+		return err
+	}
+	for _, q := range gone {
+		if err := w.tx.Model(&annotate.Question{}).Where("id = ?", q.ID).Updates(map[string]any{"state": annotate.StateRejected, "reason_code": "removed_upstream", "updated_at": w.now}).Error; err != nil {
+			return err
+		}
+		if err := w.tx.Model(&annotate.Answer{}).Where("question_id = ?", q.ID).Updates(map[string]any{"state": annotate.StateRejected, "updated_at": w.now}).Error; err != nil {
+			return err
+		}
+		b, _ := json.Marshal(map[string]any{"state": q.State})
+		if err := w.tx.Exec(`INSERT INTO revisions (question_id, actor_id, source, action, before, after, created_at) VALUES (?, NULL, 'import', 'import_remove', ?, ?, ?)`,
+			q.ID, string(b), `{"state":"rejected","reason":"removed_upstream"}`, w.now).Error; err != nil {
+			return err
+		}
+		w.report.QuestionsRetired++
+	}
+	return nil
+}
+
+// DocFromSQuAD converts a SQuAD article to a document exactly as the
+// importer stores it: NFC contexts, cleaned questions, answer spans checked
+// against their offsets and moved onto the normalised context. What cannot
+// be imported is passed to reject (location, reason) and left out; seen
+// counts the questions examined. A nil Doc means the whole article is
+// refused.
+func DocFromSQuAD(a squad.Article, loc string, reject func(location, reason string)) (d *Doc, seen int) {
+	title := normalize(a.Title)
+	if title == "" {
+		reject(loc, "article without a title")
+		return nil, 0
+	}
+	d = &Doc{Title: title, Theme: normalize(a.Category)}
+	for pi, sp := range a.Paragraphs {
+		ploc := fmt.Sprintf("%s.paragraphs[%d]", loc, pi)
+		if strings.TrimSpace(sp.Context) == "" {
+			reject(ploc, "empty context")
+			continue
+		}
+		if !utf8.ValidString(sp.Context) {
+			reject(ploc, "context is not valid UTF-8")
+			continue
+		}
+		original := []rune(sp.Context)
+		text := norm.NFC.String(sp.Context)
+		nfc := []rune(text)
+		para := Para{Text: text}
+		ids := map[string]bool{}
+	questions:
+		for qi, q := range sp.QAs {
+			qloc := fmt.Sprintf("%s.qas[%d]", ploc, qi)
+			seen++
+			qtext, problem := annotate.CleanQuestion(q.Question)
+			if problem != "" {
+				reject(qloc, "question "+problem)
+				continue
+			}
+			if len(q.Answers) == 0 {
+				reject(qloc, "no answer (unanswerable SQuAD 2.0 questions are not imported)")
+				continue
+			}
+			dq := DocQuestion{ID: q.ID, Text: qtext, Source: "import"}
+			for ansi, ans := range q.Answers {
+				sp, problem := mapSpan(original, nfc, ans)
+				if problem != "" {
+					reject(fmt.Sprintf("%s.answers[%d]", qloc, ansi), problem)
+					continue questions
+				}
+				dq.Answers = append(dq.Answers, DocAnswer{Start: sp.Start, Text: sp.Text})
+			}
+			if q.ID != "" && ids[q.ID] {
+				continue
+			}
+			ids[q.ID] = true
+			para.Questions = append(para.Questions, dq)
+		}
+		d.Paragraphs = append(d.Paragraphs, para)
+	}
+	return d, seen
 }
 
 // mapSpan checks an imported answer against the original context (offsets

@@ -71,6 +71,15 @@ type Limited interface {
 	MaxAttempts() int
 }
 
+// Finisher is implemented by handlers that must react once a job has
+// ended for good: a release build that failed or was cancelled removes its
+// half-built release. Finished runs once, after the terminal state is
+// recorded, on the node that recorded it (or the one that cancelled a
+// queued job).
+type Finisher interface {
+	Finished(ctx context.Context, j *Job, state State)
+}
+
 // PermanentError marks a failure that retrying cannot fix (a malformed
 // file, a campaign deleted meanwhile); the job fails at once.
 type PermanentError struct{ Err error }

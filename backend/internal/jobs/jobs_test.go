@@ -3,6 +3,7 @@ package jobs_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"testing"
 	"time"
@@ -129,5 +130,68 @@ func TestJobVisibilityFollowsRoles(t *testing.T) {
 	admin.Must(200, "GET", "/api/v1/jobs?state=queued&kind=test.counter&campaign_id=1", nil)
 	if r := admin.Do("GET", "/api/v1/jobs?state=bogus", nil); r.Status != 400 {
 		t.Fatalf("bad state filter: %d", r.Status)
+	}
+}
+
+// recorder is a job kind that tells which endings it was told about.
+type recorder struct{ ends chan string }
+
+func (recorder) Kind() string { return "test.recorder" }
+
+func (recorder) Run(ctx context.Context, j *jobs.Job, p *jobs.Progress) (any, error) {
+	var mode string
+	_ = j.DecodeParams(&mode)
+	switch mode {
+	case "fail":
+		return nil, jobs.Permanent(errors.New("no"))
+	case "wait":
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	return "ok", nil
+}
+
+func (r recorder) Finished(_ context.Context, j *jobs.Job, state jobs.State) {
+	var mode string
+	_ = j.DecodeParams(&mode)
+	r.ends <- mode + ":" + string(state)
+}
+
+// TestFinishedHookSeesEveryEnd: handlers that clean up after themselves
+// (a release build removes its half release) hear of every ending once.
+func TestFinishedHookSeesEveryEnd(t *testing.T) {
+	rec := recorder{ends: make(chan string, 10)}
+	env := apptest.Start(t, dbtest.SQLite(t), apptest.WithJobs(rec))
+	c, u := env.User(identity.RoleContributor, "Témoin")
+	p := principalOf(u.ID, u.Role)
+	want := map[string]bool{}
+	for _, mode := range []string{"ok", "fail", "wait"} {
+		j, err := env.App.Jobs.Enqueue(context.Background(), p, "test.recorder", nil, mode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mode == "wait" {
+			waitState(t, c, j.ID, jobs.StateRunning)
+			c.Must(200, "POST", "/api/v1/jobs/"+strconv.FormatInt(j.ID, 10)+"/cancel", nil)
+		}
+	}
+	for _, end := range []string{"ok:succeeded", "fail:failed", "wait:cancelled"} {
+		want[end] = true
+	}
+	for range 3 {
+		select {
+		case got := <-rec.ends:
+			if !want[got] {
+				t.Fatalf("unexpected ending %s", got)
+			}
+			delete(want, got)
+		case <-time.After(30 * time.Second):
+			t.Fatalf("endings not heard: %v", want)
+		}
+	}
+	select {
+	case extra := <-rec.ends:
+		t.Fatalf("ending heard twice: %s", extra)
+	case <-time.After(300 * time.Millisecond):
 	}
 }

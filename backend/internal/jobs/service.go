@@ -236,7 +236,9 @@ func (s *Service) Enqueue(ctx context.Context, p *identity.Principal, kind strin
 	res, err := s.queue.Insert(ctx, riverArgs{JobID: j.ID, JobKind: kind}, &river.InsertOpts{MaxAttempts: attempts})
 	if err != nil {
 		// Leave no job that nothing will ever run.
-		_, _ = s.store.transition(ctx, j.ID, []State{StateQueued}, map[string]any{"state": StateFailed, "error": "could not be queued", "finished_at": time.Now().UTC()})
+		if ok, _ := s.store.transition(ctx, j.ID, []State{StateQueued}, map[string]any{"state": StateFailed, "error": "could not be queued", "finished_at": time.Now().UTC()}); ok {
+			s.finished(ctx, j, StateFailed)
+		}
 		return nil, apperr.Wrap(apperr.Unavailable, "queue_unavailable", "the job could not be queued; try again", err)
 	}
 	rid := res.Job.ID
@@ -313,6 +315,7 @@ func (s *Service) Cancel(ctx context.Context, p *identity.Principal, id int64) (
 		return nil, err
 	} else if ok {
 		s.metrics.finished.WithLabelValues(j.Kind, string(StateCancelled)).Inc()
+		s.finished(ctx, j, StateCancelled)
 	}
 	j, err = s.store.get(ctx, id)
 	if err != nil {

@@ -101,7 +101,15 @@ func (s *Service) finish(ctx context.Context, j *Job, state State, result any, m
 		return
 	}
 	s.metrics.finished.WithLabelValues(j.Kind, string(state)).Inc()
+	s.finished(ctx, j, state)
 	if latest, err := s.store.get(ctx, j.ID); err == nil {
 		s.publish(ctx, latest)
+	}
+}
+
+// finished tells the job's handler, if it wants to know, that the job ended.
+func (s *Service) finished(ctx context.Context, j *Job, state State) {
+	if f, ok := s.handlers[j.Kind].(Finisher); ok {
+		f.Finished(context.WithoutCancel(ctx), j, state)
 	}
 }
