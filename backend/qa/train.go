@@ -205,8 +205,10 @@ func (m *Model) prepareTrainItems(ctx context.Context, examples []Example, byCon
 		seen := map[span]bool{}
 		for _, a := range e.Answers {
 			sp, ok := goldSpan(p, a.Start, a.Text)
-			if !ok || seen[sp] || int(sp.j-sp.i) >= m.params.MaxAnswerTokens || p.toks[sp.i].sent != p.toks[sp.j].sent ||
-				!canStart(&p.toks[sp.i]) || !canEnd(&p.toks[sp.j]) {
+			if ok {
+				sp, ok = reachableSpan(p, sp, m.params.MaxAnswerTokens)
+			}
+			if !ok || seen[sp] {
 				continue
 			}
 			seen[sp] = true
@@ -224,6 +226,27 @@ func (m *Model) prepareTrainItems(ctx context.Context, examples []Example, byCon
 		}
 	}
 	return items, len(examples) - len(items), nil
+}
+
+// reachableSpan maps a gold span to the closest candidate span: cut at the
+// end of its first sentence and at maxTokens tokens, then trimmed of the
+// punctuation a candidate cannot start or end with. A long gold answer thus
+// still teaches where answers start, and the partial span is what the F1
+// metric rewards.
+func reachableSpan(p *textAnalysis, sp span, maxTokens int) (span, bool) {
+	i, j := int(sp.i), int(sp.j)
+	end := p.sents[p.toks[i].sent].EndToken - 1
+	j = min(j, end, i+maxTokens-1)
+	for i <= j && !canStart(&p.toks[i]) {
+		i++
+	}
+	for j >= i && !canEnd(&p.toks[j]) {
+		j--
+	}
+	if i > j {
+		return span{}, false
+	}
+	return span{int32(i), int32(j)}, true
 }
 
 // prepareEvalItems analyses evaluation questions and their passages.

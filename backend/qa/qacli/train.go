@@ -22,7 +22,8 @@ func runTrain(ctx context.Context, e env, args []string) int {
 	def := qa.DefaultTrainOptions()
 	epochs := fs.Int("epochs", def.Epochs, "training epochs")
 	seed := fs.Uint64("seed", def.Seed, "training seed")
-	without := fs.String("without", "", "comma-separated feature groups to leave out (ablation): "+qa.AllFeatures.String())
+	without := fs.String("without", "", "comma-separated feature groups to leave out (ablation); default groups: "+qa.DefaultFeatures.String())
+	with := fs.String("with", "", "comma-separated feature groups to add to the default ones; all groups: "+qa.AllFeatures.String())
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
 	if ok, code := parseFlags(e, fs, args); !ok {
 		return code
@@ -38,17 +39,27 @@ func runTrain(ctx context.Context, e env, args []string) int {
 	}
 	opts := def
 	opts.Epochs, opts.Seed = *epochs, *seed
-	if *without != "" {
-		for _, name := range strings.Split(*without, ",") {
+	for _, change := range []struct {
+		list string
+		add  bool
+	}{{*with, true}, {*without, false}} {
+		if change.list == "" {
+			continue
+		}
+		for _, name := range strings.Split(change.list, ",") {
 			g, ok := qa.ParseFeatureGroup(strings.TrimSpace(name))
 			if !ok {
 				return usageError(e, fs, "unknown feature group %q (groups: %s)", name, qa.AllFeatures)
 			}
-			opts.Features &^= g
+			if change.add {
+				opts.Features |= g
+			} else {
+				opts.Features &^= g
+			}
 		}
-		if opts.Features == 0 {
-			return usageError(e, fs, "--without leaves no feature")
-		}
+	}
+	if opts.Features == 0 {
+		return usageError(e, fs, "--without leaves no feature")
 	}
 	trainSet, err := squad.ReadFile(*trainPath)
 	if err != nil {
