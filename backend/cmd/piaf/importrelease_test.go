@@ -72,3 +72,52 @@ func TestImportAsRelease(t *testing.T) {
 		t.Fatalf("release of a CSV: %d %s", code, stderr)
 	}
 }
+
+// TestReleaseCommands builds a release of a campaign from the command line,
+// lists it and collects garbage.
+func TestReleaseCommands(t *testing.T) {
+	dir := t.TempDir()
+	env := []string{"PIAF_DATA_DIR=" + dir}
+	if code, _, stderr := runCLI(t, env, "migrate", "up"); code != 0 {
+		t.Fatalf("migrate: %s", stderr)
+	}
+	ctx := context.Background()
+	db, err := database.Open(ctx, database.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kind, title, status := corpus.KindQA, "Jeu", corpus.StatusOpen
+	var admin int64
+	db.Gorm.Raw(`INSERT INTO users (display_name, pseudonym, role, locale, created_at, updated_at) VALUES ('A', 'A', 'admin', 'fr', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id`).Scan(&admin)
+	if _, err := corpus.NewService(corpus.NewStore(db)).Create(ctx, &identity.Principal{UserID: admin, Role: identity.RoleAdmin}, corpus.CampaignInput{Kind: &kind, Title: &title, Status: &status}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if code, _, stderr := runCLI(t, env, "release", "build", "--campaign", "1", "--version", "1.0.0", "--title", "Vide"); code != 1 || !strings.Contains(stderr, "no accepted annotation") {
+		t.Fatalf("empty campaign: %d %s", code, stderr)
+	}
+	p := filepath.Join(dir, "in.json")
+	ctxText := "La bibliothèque municipale prête des livres, des disques et des jeux ; l’inscription est gratuite pour les moins de 18 ans."
+	ds := map[string]any{"version": "x", "data": []any{map[string]any{"title": "Bibliothèque", "paragraphs": []any{map[string]any{
+		"context": ctxText, "qas": []any{map[string]any{"id": "b1", "question": "L’inscription est-elle payante ?", "answers": []any{map[string]any{"answer_start": 89, "text": "gratuite"}}}}}}}}}
+	b, _ := json.Marshal(ds)
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, stderr := runCLI(t, env, "import", "--campaign", "1", "--pre-accept", p); code != 0 || !strings.Contains(out, `"questions_new": 1`) {
+		t.Fatalf("import: %d %s %s", code, out, stderr)
+	}
+	code, out, stderr := runCLI(t, env, "release", "build", "--campaign", "1", "--version", "1.0.0", "--title", "Bibliothèque", "--publish")
+	if code != 0 || !strings.Contains(out, "release 1.0.0 (published)") || !strings.Contains(out, "1 questions") {
+		t.Fatalf("build: %d %s %s", code, out, stderr)
+	}
+	if code, out, _ := runCLI(t, env, "release", "list", "--campaign", "1"); code != 0 || !strings.Contains(out, "1.0.0") || !strings.Contains(out, "published") {
+		t.Fatalf("list: %d %s", code, out)
+	}
+	if code, out, _ := runCLI(t, env, "release", "gc", "--grace", "0s"); code != 0 || !strings.HasPrefix(out, "0 unused files") {
+		t.Fatalf("gc deleted files of a published release: %d %s", code, out)
+	}
+	if code, _, _ := runCLI(t, env, "release", "frobnicate"); code != 2 {
+		t.Fatal("unknown subcommand accepted")
+	}
+}

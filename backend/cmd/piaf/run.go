@@ -35,6 +35,7 @@ func commands() []command {
 		{"user", "create accounts, grant roles, revoke sessions (operators)", runUser},
 		{"import", "import a corpus (SQuAD, JSONL, CSV, text, Markdown) into a campaign", runImport},
 		{"export", "export a campaign's annotations as SQuAD JSON", runExport},
+		{"release", "build, list and clean up dataset releases", runRelease},
 		{"qa", "question answering: train, predict, eval, ask", runQA},
 		{"pseudo", "pseudonymisation: train, detect, run, eval", runPseudo},
 		{"healthcheck", "exit 0 when the local server is ready (for containers)", runHealthcheck},

@@ -368,7 +368,7 @@ type qaWriters struct {
 func newQAWriters(dir, version string) (*qaWriters, error) {
 	w := &qaWriters{squadVersion: version, squad: map[string]*dataio.SQuADWriter{}, squadFiles: map[string]*stagedFile{}, jsonl: map[string]*jsonLines{}}
 	add := func(name, format, split, media string) (*stagedFile, error) {
-		f, err := newStagedFile(dir, File{Name: name, Format: format, Split: split, MediaType: media})
+		f, err := newStagedFile(dir, File{Name: name, Format: format, Split: split, MediaType: media}, true)
 		if err == nil {
 			w.staged = append(w.staged, f)
 		}
@@ -402,7 +402,7 @@ func newQAWriters(dir, version string) (*qaWriters, error) {
 		return nil, err
 	}
 	w.prov = newJSONLines(prov)
-	index, err := newStagedFile(dir, File{Name: "index.jsonl", Format: "index", MediaType: "application/jsonl"})
+	index, err := newStagedFile(dir, File{Name: "index.jsonl", Format: "index", MediaType: "application/jsonl"}, false)
 	if err != nil {
 		return nil, err
 	}
@@ -468,7 +468,7 @@ func (w *qaWriters) finish(dir string, ds *Datasheet) ([]*stagedFile, *stagedFil
 	if err := w.index.f.finish(); err != nil {
 		return nil, nil, err
 	}
-	md, err := newStagedFile(dir, File{Name: "datasheet.md", Format: FormatDatasheetMD, MediaType: "text/markdown; charset=utf-8", RowCount: 1})
+	md, err := newStagedFile(dir, File{Name: "datasheet.md", Format: FormatDatasheetMD, MediaType: "text/markdown; charset=utf-8", RowCount: 1}, true)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -476,7 +476,7 @@ func (w *qaWriters) finish(dir string, ds *Datasheet) ([]*stagedFile, *stagedFil
 	if err := ds.writeMarkdown(md, files); err != nil {
 		return nil, nil, err
 	}
-	js, err := newStagedFile(dir, File{Name: "datasheet.json", Format: FormatDatasheetJSON, MediaType: "application/json", RowCount: 1})
+	js, err := newStagedFile(dir, File{Name: "datasheet.json", Format: FormatDatasheetJSON, MediaType: "application/json", RowCount: 1}, true)
 	if err != nil {
 		return nil, nil, err
 	}

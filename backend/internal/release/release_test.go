@@ -708,6 +708,21 @@ func TestSplitsStayPutAndDiffs(t *testing.T) {
 		if r := env.NewClient().Do("GET", fmt.Sprintf("/api/v1/campaigns/%d/releases/1.1.0/diff?from=1.0.0", c.ID), nil); r.Status != 404 {
 			t.Fatalf("anonymous diff with a draft: %d", r.Status)
 		}
+		// An administrator discards the draft; its files go, 1.0.0's stay.
+		if r := mod.Do("DELETE", fmt.Sprintf("/api/v1/campaigns/%d/releases/1.1.0", c.ID), nil); r.Status != 403 {
+			t.Fatalf("moderator deleting a draft: %d", r.Status)
+		}
+		admin, _ := env.User(identity.RoleAdmin, "Admin")
+		admin.Must(204, "DELETE", fmt.Sprintf("/api/v1/campaigns/%d/releases/1.1.0", c.ID), nil)
+		if n, _ := env.App.Releases.CollectGarbage(context.Background(), 0); n == 0 {
+			t.Fatal("the deleted draft's files were not collected")
+		}
+		for _, sp := range release.Splits() {
+			download(t, env.NewClient(), c.Slug, "1.0.0", sp+".jsonl")
+		}
+		if n, _ := env.App.Releases.CollectGarbage(context.Background(), 0); n != 0 {
+			t.Fatalf("garbage collection deleted %d files still in use", n)
+		}
 	})
 }
 

@@ -177,6 +177,20 @@ func (s *Service) CheckNew(ctx context.Context, campaignID int64, in *CreateInpu
 // file already imported into the campaign (`piaf import --release`), built
 // synchronously. A failure leaves no release.
 func (s *Service) ImportFile(ctx context.Context, campaignID int64, path string, in CreateInput, publish bool, prog Progress) (*Release, error) {
+	return s.buildNow(ctx, campaignID, in, OriginImport, publish, prog, func(c *corpus.Campaign) source {
+		return &fileSource{db: s.db, campaignID: c.ID, path: path}
+	})
+}
+
+// BuildNow builds a release of the campaign's accepted annotations in the
+// calling process (`piaf release build`), without the job queue.
+func (s *Service) BuildNow(ctx context.Context, campaignID int64, in CreateInput, publish bool, prog Progress) (*Release, error) {
+	return s.buildNow(ctx, campaignID, in, OriginCampaign, publish, prog, func(c *corpus.Campaign) source {
+		return campaignSource{db: s.db, reader: s.builder.reader, campaignID: c.ID}
+	})
+}
+
+func (s *Service) buildNow(ctx context.Context, campaignID int64, in CreateInput, origin string, publish bool, prog Progress, src func(*corpus.Campaign) source) (*Release, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
@@ -184,11 +198,11 @@ func (s *Service) ImportFile(ctx context.Context, campaignID int64, path string,
 	if err != nil {
 		return nil, err
 	}
-	r := s.newRelease(c, nil, in, OriginImport)
+	r := s.newRelease(c, nil, in, origin)
 	if err := s.store.insert(ctx, r); err != nil {
 		return nil, err
 	}
-	if err := s.builder.build(ctx, r, &fileSource{db: s.db, campaignID: c.ID, path: path}, prog); err != nil {
+	if err := s.builder.build(ctx, r, src(c), prog); err != nil {
 		_, _ = s.store.remove(context.WithoutCancel(ctx), r.ID, StatusBuilding)
 		return nil, err
 	}
@@ -198,6 +212,11 @@ func (s *Service) ImportFile(ctx context.Context, campaignID int64, path string,
 		}
 	}
 	return s.store.byID(ctx, r.ID)
+}
+
+// ListAll returns every release of the campaign, drafts included (CLI).
+func (s *Service) ListAll(ctx context.Context, campaignID int64) ([]Release, error) {
+	return s.store.listCampaign(ctx, campaignID, false)
 }
 
 // canManage reports whether p sees drafts and builds.

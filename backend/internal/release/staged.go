@@ -34,20 +34,25 @@ type countingWriter struct{ n int64 }
 
 func (c *countingWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
 
-// newStagedFile creates the file (and its gzip copy) in dir.
-func newStagedFile(dir string, meta File) (*stagedFile, error) {
-	s := &stagedFile{meta: meta, path: filepath.Join(dir, meta.Name), gzPath: filepath.Join(dir, meta.Name+".gz"),
-		sum: sha256.New(), gzSum: sha256.New()}
+// newStagedFile creates the file in dir, with its gzip copy when
+// compressed (downloadable files; the internal index is not).
+func newStagedFile(dir string, meta File, compressed bool) (*stagedFile, error) {
+	s := &stagedFile{meta: meta, path: filepath.Join(dir, meta.Name), sum: sha256.New()}
 	var err error
 	if s.file, err = os.Create(s.path); err != nil {
 		return nil, err
 	}
-	if s.gzFile, err = os.Create(s.gzPath); err != nil {
-		s.file.Close()
-		return nil, err
+	writers := []io.Writer{s.file, s.sum, &s.counter}
+	if compressed {
+		s.gzPath, s.gzSum = filepath.Join(dir, meta.Name+".gz"), sha256.New()
+		if s.gzFile, err = os.Create(s.gzPath); err != nil {
+			s.file.Close()
+			return nil, err
+		}
+		s.gz, _ = gzip.NewWriterLevel(io.MultiWriter(s.gzFile, s.gzSum, &s.gzCounter), gzip.DefaultCompression)
+		writers = append(writers, s.gz)
 	}
-	s.gz, _ = gzip.NewWriterLevel(io.MultiWriter(s.gzFile, s.gzSum, &s.gzCounter), gzip.DefaultCompression)
-	s.buf = bufio.NewWriterSize(io.MultiWriter(s.file, s.sum, &s.counter, s.gz), 256<<10)
+	s.buf = bufio.NewWriterSize(io.MultiWriter(writers...), 256<<10)
 	return s, nil
 }
 
@@ -60,10 +65,14 @@ func (s *stagedFile) row() { s.meta.RowCount++ }
 // finish flushes and closes the file and records its size and hashes.
 func (s *stagedFile) finish() error {
 	err := s.buf.Flush()
-	if cerr := s.gz.Close(); err == nil {
-		err = cerr
+	files := []*os.File{s.file}
+	if s.gz != nil {
+		if cerr := s.gz.Close(); err == nil {
+			err = cerr
+		}
+		files = append(files, s.gzFile)
 	}
-	for _, f := range []*os.File{s.file, s.gzFile} {
+	for _, f := range files {
 		if serr := f.Sync(); err == nil {
 			err = serr
 		}
@@ -73,8 +82,10 @@ func (s *stagedFile) finish() error {
 	}
 	s.meta.Size = s.counter.n
 	s.meta.SHA256 = hex.EncodeToString(s.sum.Sum(nil))
-	s.meta.GzipSize = s.gzCounter.n
-	s.meta.GzipSHA256 = hex.EncodeToString(s.gzSum.Sum(nil))
+	if s.gz != nil {
+		s.meta.GzipSize = s.gzCounter.n
+		s.meta.GzipSHA256 = hex.EncodeToString(s.gzSum.Sum(nil))
+	}
 	return err
 }
 
@@ -82,7 +93,9 @@ func (s *stagedFile) finish() error {
 // directory is removed afterwards).
 func (s *stagedFile) abort() {
 	s.file.Close()
-	s.gzFile.Close()
+	if s.gzFile != nil {
+		s.gzFile.Close()
+	}
 }
 
 // BlobWriter is the part of the blob store a build needs: it only adds
@@ -93,10 +106,17 @@ type BlobWriter interface {
 
 // store copies the file and its gzip copy into the blob store.
 func (s *stagedFile) store(ctx context.Context, blobs BlobWriter) error {
-	for _, f := range []struct {
+	copies := []struct {
 		path, key string
 		size      int64
-	}{{s.path, s.meta.SHA256, s.meta.Size}, {s.gzPath, s.meta.GzipSHA256, s.meta.GzipSize}} {
+	}{{s.path, s.meta.SHA256, s.meta.Size}}
+	if s.gzPath != "" {
+		copies = append(copies, struct {
+			path, key string
+			size      int64
+		}{s.gzPath, s.meta.GzipSHA256, s.meta.GzipSize})
+	}
+	for _, f := range copies {
 		if err := putFile(ctx, blobs, f.path, f.key, f.size); err != nil {
 			return fmt.Errorf("storing %s: %w", s.meta.Name, err)
 		}
