@@ -10,8 +10,14 @@ import (
 // in token indices (EndToken exclusive), so that callers working on either
 // text or tokens need no second pass.
 type Sentence struct {
-	Start, End           int
-	FirstToken, EndToken int
+	// Start is the code-point offset of the sentence's first character.
+	Start int
+	// End is the code-point offset just after its last character.
+	End int
+	// FirstToken is the index of its first token.
+	FirstToken int
+	// EndToken is the index just after its last token.
+	EndToken int
 }
 
 // abbreviations end with a point that does not end the sentence ("M. Dupont",

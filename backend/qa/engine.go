@@ -52,18 +52,25 @@ type Answer struct {
 	// Score ranks answers (higher is better): the reader score plus the
 	// weighted, normalised retrieval score.
 	Score float64 `json:"score"`
-	// ReaderScore and RetrievalScore are the two parts, for debugging.
-	ReaderScore    float64 `json:"reader_score"`
+	// ReaderScore is the reader's part of Score, for debugging.
+	ReaderScore float64 `json:"reader_score"`
+	// RetrievalScore is the passage's raw BM25 score, for debugging.
 	RetrievalScore float64 `json:"retrieval_score"`
-	PassageID      string  `json:"passage_id"`
-	DocumentID     string  `json:"document_id"`
-	Title          string  `json:"title"`
-	SourceURL      string  `json:"source_url,omitempty"`
-	// Passage is the passage text; Start and End locate the answer in it
-	// in code points (End exclusive).
+	// PassageID identifies the passage the answer was found in, so that
+	// feedback can be stored against it.
+	PassageID string `json:"passage_id"`
+	// DocumentID identifies the passage's document.
+	DocumentID string `json:"document_id"`
+	// Title is the document title, shown above the passage.
+	Title string `json:"title"`
+	// SourceURL links to the source document; may be empty.
+	SourceURL string `json:"source_url,omitempty"`
+	// Passage is the passage text the offsets index.
 	Passage string `json:"passage"`
-	Start   int    `json:"start"`
-	End     int    `json:"end"`
+	// Start is the code-point offset of the answer in Passage.
+	Start int `json:"start"`
+	// End is the code-point offset just after the answer (exclusive).
+	End int `json:"end"`
 }
 
 // Ask returns at most k answers to the question, best first, from the

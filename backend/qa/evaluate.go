@@ -70,8 +70,12 @@ func Score(examples []Example, preds squad.Predictions) metric.Summary {
 // answering from retrieved passages, and the retriever's recall.
 type OpenSummary struct {
 	metric.Summary
-	RecallAt1  float64 `json:"recall_at_1"`
-	RecallAt5  float64 `json:"recall_at_5"`
+	// RecallAt1 is the percentage of questions whose own passage was
+	// retrieved first.
+	RecallAt1 float64 `json:"recall_at_1"`
+	// RecallAt5 is the percentage with their passage in the first five.
+	RecallAt5 float64 `json:"recall_at_5"`
+	// RecallAt10 is the percentage with their passage in the first ten.
 	RecallAt10 float64 `json:"recall_at_10"`
 }
 

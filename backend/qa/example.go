@@ -13,10 +13,16 @@ import (
 // training and evaluation. PassageID links it to the passage built from the
 // same paragraph by PassagesFromDataset, for open-mode evaluation.
 type Example struct {
-	ID        string
-	Question  string
-	Context   string
-	Title     string
+	// ID is the question id, the key of predictions files.
+	ID string
+	// Question is the question text.
+	Question string
+	// Context is the paragraph the question was asked about.
+	Context string
+	// Title is the article title.
+	Title string
+	// PassageID names the paragraph's passage (PassageIDFor), to check
+	// retrieval in open mode.
 	PassageID string
 	// Answers are the gold spans; Start counts code points in Context.
 	Answers []squad.Answer

@@ -53,21 +53,29 @@ type Index struct {
 // stale (compare Fingerprint with PassagesFingerprint of the database's
 // passages, and FormatVersion with IndexFormatVersion).
 type IndexInfo struct {
-	FormatVersion int       `json:"format_version"`
-	Passages      int       `json:"passages"`
-	Fingerprint   string    `json:"fingerprint"`
-	BuiltAt       time.Time `json:"built_at"`
+	// FormatVersion is the IndexFormatVersion the index was built with.
+	FormatVersion int `json:"format_version"`
+	// Passages is the number of passages indexed.
+	Passages int `json:"passages"`
+	// Fingerprint is PassagesFingerprint of the indexed passages.
+	Fingerprint string `json:"fingerprint"`
+	// BuiltAt is when the build finished (UTC).
+	BuiltAt time.Time `json:"built_at"`
 }
 
 // IndexProgress reports indexing progress to a job's progress bar.
 type IndexProgress struct {
-	Done, Total int
+	// Done counts the passages indexed so far.
+	Done int
+	// Total is the number of passages to index.
+	Total int
 }
 
 // SearchHit is a retrieved passage with its BM25 score (higher is better;
 // scores are comparable within one search only).
 type SearchHit struct {
 	Passage
+	// Score is the BM25 score (body plus boosted title match).
 	Score float64
 }
 

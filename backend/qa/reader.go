@@ -6,9 +6,10 @@ import "context"
 type Span struct {
 	// Text is the answer as written in the passage.
 	Text string `json:"text"`
-	// Start and End are code-point offsets in the passage (End exclusive).
+	// Start is the code-point offset of the answer in the passage.
 	Start int `json:"start"`
-	End   int `json:"end"`
+	// End is the code-point offset just after the answer (exclusive).
+	End int `json:"end"`
 	// Score ranks answers: higher is better. For the trained reader it is
 	// the log-linear score, comparable across passages for one question,
 	// which lets the Engine merge answers from several passages.

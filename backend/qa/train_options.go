@@ -131,11 +131,13 @@ const (
 type TrainProgress struct {
 	// Stage is one of the Stage constants.
 	Stage string `json:"stage"`
-	// Epoch (1-based) and Epochs locate the training pass.
-	Epoch  int `json:"epoch"`
+	// Epoch is the current training pass, from 1.
+	Epoch int `json:"epoch"`
+	// Epochs is the number of passes planned.
 	Epochs int `json:"epochs"`
-	// Done and Total count items of the current stage (questions).
-	Done  int `json:"done"`
+	// Done counts the questions of the current stage processed so far.
+	Done int `json:"done"`
+	// Total is the number of questions of the current stage.
 	Total int `json:"total"`
 	// Loss is the mean training loss of the epoch so far.
 	Loss float64 `json:"loss"`
@@ -146,25 +148,30 @@ type TrainProgress struct {
 
 // EpochReport is one point of the learning curve.
 type EpochReport struct {
-	Epoch   int             `json:"epoch"`
-	Loss    float64         `json:"loss"`
-	Dev     *metric.Summary `json:"dev,omitempty"`
-	Seconds float64         `json:"seconds"`
+	// Epoch is the pass number, from 1.
+	Epoch int `json:"epoch"`
+	// Loss is the mean training loss of the pass.
+	Loss float64 `json:"loss"`
+	// Dev holds the dev metrics after the pass; nil without a dev set.
+	Dev *metric.Summary `json:"dev,omitempty"`
+	// Seconds is the pass's duration, evaluation included.
+	Seconds float64 `json:"seconds"`
 }
 
 // TrainReport summarises a training run.
 type TrainReport struct {
+	// Epochs is the learning curve, one point per pass.
 	Epochs []EpochReport `json:"epochs"`
 	// BestEpoch is the epoch whose weights were kept (the last one without
 	// a dev set).
 	BestEpoch int `json:"best_epoch"`
 	// Dev is the dev result of the kept epoch; nil without a dev set.
 	Dev *metric.Summary `json:"dev,omitempty"`
-	// TrainExamples counts the questions trained on; Unreachable those
-	// skipped because no gold answer is a candidate span (too long, across
-	// sentences).
+	// TrainExamples counts the questions trained on.
 	TrainExamples int `json:"train_examples"`
-	Unreachable   int `json:"unreachable"`
+	// Unreachable counts the questions skipped because no gold answer could
+	// be located in the paragraph.
+	Unreachable int `json:"unreachable"`
 	// Duration is the wall-clock training time.
 	Duration time.Duration `json:"duration_ns"`
 }

@@ -60,10 +60,14 @@ func MaxOverGold(score func(prediction, gold string, norm Normalizer) float64, p
 // Scores holds the four figures for one question or, in a Summary, their
 // averages in percent.
 type Scores struct {
-	ExactMatch   float64 `json:"exact_match"`
-	F1           float64 `json:"f1"`
+	// ExactMatch uses the official SQuAD normalisation.
+	ExactMatch float64 `json:"exact_match"`
+	// F1 uses the official SQuAD normalisation.
+	F1 float64 `json:"f1"`
+	// ExactMatchFr uses NormalizeFrench.
 	ExactMatchFr float64 `json:"exact_match_fr"`
-	F1Fr         float64 `json:"f1_fr"`
+	// F1Fr uses NormalizeFrench.
+	F1Fr float64 `json:"f1_fr"`
 }
 
 // Score computes the four figures of one prediction against its gold
@@ -81,6 +85,7 @@ func Score(prediction string, golds []string) Scores {
 // official script prints them) over Count questions.
 type Summary struct {
 	Scores
+	// Count is the number of questions averaged.
 	Count int `json:"count"`
 }
 

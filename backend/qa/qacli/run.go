@@ -124,8 +124,10 @@ func firstLine(s string) string {
 // stringList is a repeatable string flag (--corpus a --corpus b).
 type stringList []string
 
+// String implements flag.Value.
 func (s *stringList) String() string { return strings.Join(*s, ",") }
 
+// Set implements flag.Value: each use of the flag appends a value.
 func (s *stringList) Set(v string) error {
 	*s = append(*s, v)
 	return nil

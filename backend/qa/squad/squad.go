@@ -29,31 +29,40 @@ type Dataset struct {
 // annotated paragraphs. Splits are made by article so that no paragraph of
 // a test article is seen in training.
 type Article struct {
+	// Title names the article; splits by article use it.
 	Title string `json:"title"`
 	// Category is PIAF's "categorie" field; empty in plain SQuAD files.
-	Category   string      `json:"categorie,omitempty"`
+	Category string `json:"categorie,omitempty"`
+	// Paragraphs are the annotated paragraphs, in order.
 	Paragraphs []Paragraph `json:"paragraphs"`
 }
 
 // Paragraph is a context with the questions asked about it.
 type Paragraph struct {
-	Context string     `json:"context"`
-	QAs     []Question `json:"qas"`
+	// Context is the paragraph text, which answer offsets index.
+	Context string `json:"context"`
+	// QAs are the questions asked about it.
+	QAs []Question `json:"qas"`
 }
 
 // Question is one question with its accepted answers (several when several
 // annotators answered it).
 type Question struct {
-	ID       string   `json:"id"`
-	Question string   `json:"question"`
-	Answers  []Answer `json:"answers"`
+	// ID is unique in a dataset; predictions are keyed by it.
+	ID string `json:"id"`
+	// Question is the question text.
+	Question string `json:"question"`
+	// Answers are the gold answers; any of them counts as right.
+	Answers []Answer `json:"answers"`
 }
 
 // Answer is an answer span: Start counts code points from the beginning of
 // the context (Python string indices, as the SQuAD tools write them).
 type Answer struct {
-	Start int    `json:"answer_start"`
-	Text  string `json:"text"`
+	// Start is the code-point offset of the answer in the context.
+	Start int `json:"answer_start"`
+	// Text is the answer as written in the context.
+	Text string `json:"text"`
 }
 
 // Read decodes a whole dataset and checks its shape.
