@@ -103,20 +103,22 @@ type cliProgress struct {
 	w           io.Writer
 	stage       string
 	done, total int64
+	shown       int64
 }
 
 func (p *cliProgress) Stage(_ context.Context, name string, total int64) {
 	if p.stage != "" {
 		fmt.Fprintln(p.w)
 	}
-	p.stage, p.done, p.total = name, 0, total
+	p.stage, p.done, p.total, p.shown = name, 0, total, -1
 	fmt.Fprintf(p.w, "\rrelease: %s", name)
 }
 
 func (p *cliProgress) Add(_ context.Context, n int64) {
 	p.done += n
-	if p.total > 0 {
-		fmt.Fprintf(p.w, "\rrelease: %s %3d %%", p.stage, p.done*100/p.total)
+	if p.total > 0 && p.done*100/p.total != p.shown {
+		p.shown = p.done * 100 / p.total
+		fmt.Fprintf(p.w, "\rrelease: %s %3d %%", p.stage, p.shown)
 	}
 }
 

@@ -3,6 +3,7 @@ package dataio
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"time"
 
 	"github.com/lab-ia/piaf/backend/internal/annotate"
@@ -133,6 +134,16 @@ func (r *Reader) Documents(ctx context.Context, campaignID int64, opts ReadOptio
 		if err != nil {
 			return err
 		}
+		docIDs := make([]int64, 0, 16)
+		for _, p := range paras {
+			if len(docIDs) == 0 || docIDs[len(docIDs)-1] != p.doc {
+				docIDs = append(docIDs, p.doc)
+			}
+		}
+		docs, err := r.documents(ctx, docIDs)
+		if err != nil {
+			return err
+		}
 		for _, p := range paras {
 			if pending == nil || pending.ID != p.doc {
 				if pending != nil && len(pending.Paragraphs) > 0 {
@@ -140,9 +151,11 @@ func (r *Reader) Documents(ctx context.Context, campaignID int64, opts ReadOptio
 						return err
 					}
 				}
-				if pending, err = r.document(ctx, p.doc); err != nil {
-					return err
+				d, ok := docs[p.doc]
+				if !ok {
+					return fmt.Errorf("document %d of paragraph %d not found", p.doc, p.id)
 				}
+				pending = d
 			}
 			if q := qas[p.id]; len(q) > 0 {
 				pending.Paragraphs = append(pending.Paragraphs, Para{ID: p.id, Text: p.text, Questions: q})
@@ -158,12 +171,17 @@ func (r *Reader) Documents(ctx context.Context, campaignID int64, opts ReadOptio
 	return nil
 }
 
-func (r *Reader) document(ctx context.Context, id int64) (*Doc, error) {
-	var d corpus.Document
-	if err := r.db.WithContext(ctx).Take(&d, id).Error; err != nil {
+// documents reads a chunk's documents in one query.
+func (r *Reader) documents(ctx context.Context, ids []int64) (map[int64]*Doc, error) {
+	var ds []corpus.Document
+	if err := r.db.WithContext(ctx).Where("id IN ?", ids).Find(&ds).Error; err != nil {
 		return nil, err
 	}
-	return &Doc{ID: d.ID, Title: d.Title, Theme: d.Theme, SourceURL: d.SourceURL, License: d.License}, nil
+	out := make(map[int64]*Doc, len(ds))
+	for _, d := range ds {
+		out[d.ID] = &Doc{ID: d.ID, Title: d.Title, Theme: d.Theme, SourceURL: d.SourceURL, License: d.License}
+	}
+	return out, nil
 }
 
 // questions reads the selected questions and answers of the paragraphs,

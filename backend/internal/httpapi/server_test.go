@@ -260,6 +260,13 @@ func TestSPAFallbackAndCaching(t *testing.T) {
 	if res = get("/_app/immutable/missing.js"); res.StatusCode != 404 {
 		t.Fatalf("missing asset served as %d", res.StatusCode)
 	}
+	if res = get("/favicon-missing.png"); res.StatusCode != 404 {
+		t.Fatalf("missing image served as %d", res.StatusCode)
+	}
+	// A route with a dot (a version number) is the app's, not a file.
+	if res = get("/campagnes/1/versions/1.0.0"); res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("route with a version: %d", res.StatusCode)
+	}
 	if res = get("/../../etc/passwd"); res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
 		t.Fatalf("traversal: %d", res.StatusCode)
 	}

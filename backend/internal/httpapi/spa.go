@@ -78,13 +78,18 @@ func (s *spa) serve(c echo.Context) error {
 		}
 		// A missing asset is a 404, not the app: a stale page asking for an
 		// old chunk must fail visibly rather than parse HTML as JavaScript.
-		if strings.HasPrefix(p, "_app/") || path.Ext(p) != "" {
+		if strings.HasPrefix(p, "_app/") || assetExtensions[strings.ToLower(path.Ext(p))] {
 			return echo.ErrNotFound
 		}
 	}
 	c.Response().Header().Set("Cache-Control", "no-cache, no-store, must-revalidate")
 	return c.HTMLBlob(http.StatusOK, s.index)
 }
+
+// assetExtensions are the file types the app is built into; other paths
+// with a dot (/campagnes/1/versions/1.0.0) are the app's own routes.
+var assetExtensions = map[string]bool{".js": true, ".mjs": true, ".css": true, ".map": true, ".json": true, ".png": true, ".jpg": true,
+	".jpeg": true, ".svg": true, ".ico": true, ".webp": true, ".woff": true, ".woff2": true, ".ttf": true, ".txt": true, ".webmanifest": true, ".html": true}
 
 // contentSecurityPolicy is the policy of every response.
 func contentSecurityPolicy(scriptHashes []string) string {

@@ -82,8 +82,8 @@ type indexEntry struct {
 }
 
 type indexSpan struct {
-	Start int    `json:"start"`
-	Text  string `json:"text"`
+	Start int    `json:"start" required:"true"`
+	Text  string `json:"text" required:"true"`
 }
 
 func newIndexEntry(split, title, context string, q *dataio.DocQuestion) indexEntry {

@@ -83,7 +83,7 @@ func (h *Handlers) Routes() []api.Route {
 		{Method: http.MethodGet, Path: "/api/v1/campaigns/{id}/releases/{version}/datasheet", OperationID: "getDatasheet", Summary: "The release's datasheet",
 			Tags: tags, Access: readable, Request: versionPath{}, Responses: []api.Response{{Status: 200, Body: Datasheet{}}}, Handler: h.datasheet},
 		{Method: http.MethodGet, Path: "/api/v1/campaigns/{id}/releases/{version}/diff", OperationID: "diffRelease", Summary: "What changed since another release, per split",
-			Tags: tags, Access: download, Request: diffQuery{}, Responses: []api.Response{{Status: 200, Body: Diff{}}, {Status: 200, ContentType: "application/jsonl"}}, Handler: h.diff},
+			Tags: tags, Access: download, Request: diffQuery{}, Responses: []api.Response{{Status: 200, Body: Diff{}, Description: "the summary; with format=jsonl, every difference as application/jsonl, one per line"}}, Handler: h.diff},
 		{Method: http.MethodGet, Path: "/datasets/{campaign}/{version}/{file}", OperationID: "downloadReleaseFile", Summary: "Download a release file (stable address for scripts)",
 			Tags: tags, Access: download, Request: filePath{}, Responses: fileResponses, Handler: h.download},
 		{Method: http.MethodHead, Path: "/datasets/{campaign}/{version}/{file}", OperationID: "headReleaseFile", Summary: "A release file's size, type and ETag",

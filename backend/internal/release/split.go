@@ -71,8 +71,9 @@ func ratio(d docStats) float64 {
 }
 
 // fill gives split to documents of docs, in order, until target questions
-// are reached (a document that would overshoot by more than it fills is
-// skipped), and returns the documents left.
+// are reached (a document that would overshoot the target by more than it
+// fills is skipped: a tiny release keeps its only document in train), and
+// returns the documents left.
 func fill(docs []docStats, target, share int, split string, out map[int64]string) []docStats {
 	if share == 0 || target <= 0 {
 		return docs
@@ -80,7 +81,7 @@ func fill(docs []docStats, target, share int, split string, out map[int64]string
 	var rest []docStats
 	got := 0
 	for _, d := range docs {
-		if got < target && (got == 0 || got+d.Questions-target <= target-got) {
+		if got < target && got+d.Questions-target <= target-got {
 			out[d.DocumentID] = split
 			got += d.Questions
 			continue
