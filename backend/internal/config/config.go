@@ -90,8 +90,9 @@ type Config struct {
 	// makes an API-only node.
 	JobWorkers int `env:"PIAF_JOB_WORKERS" envDefault:"2"`
 	// JobRescueAfter is how long a job may stay running on a node that
-	// died before another node runs it again.
-	JobRescueAfter time.Duration `env:"PIAF_JOB_RESCUE_AFTER" envDefault:"2h"`
+	// died before another node runs it again (never before the job's own
+	// timeout has passed).
+	JobRescueAfter time.Duration `env:"PIAF_JOB_RESCUE_AFTER" envDefault:"1m"`
 	// LiveMaxConnsPerUser bounds one user's websocket connections per node.
 	LiveMaxConnsPerUser int `env:"PIAF_LIVE_MAX_CONNS_PER_USER" envDefault:"20"`
 	// BlobDir holds release files (content-addressed) when no S3 bucket is

@@ -40,7 +40,9 @@ type Options struct {
 	Workers int
 	// RescueAfter is how long a job may stay "running" without its node
 	// finishing it before another node runs it again (a node killed
-	// mid-job). It must exceed the longest job timeout.
+	// mid-job). It is raised to the shortest job timeout plus 10 s; longer
+	// jobs are never rescued before their own timeout has passed (River
+	// checks each kind's timeout), so a live job is never run twice.
 	RescueAfter time.Duration
 	// PollInterval is how often idle workers look for jobs (River also
 	// wakes them by notification on PostgreSQL).
@@ -82,18 +84,18 @@ func New(ctx context.Context, db *database.DB, hub *live.Hub, log *slog.Logger, 
 		host, _ := os.Hostname()
 		s.node = fmt.Sprintf("%s-%d", host, os.Getpid())
 	}
-	maxTimeout := time.Duration(0)
+	minTimeout := time.Duration(0)
 	for _, h := range handlers {
 		if _, dup := s.handlers[h.Kind()]; dup {
 			return nil, fmt.Errorf("job kind %q registered twice", h.Kind())
 		}
 		s.handlers[h.Kind()] = h
-		if t, _ := limits(h); t > maxTimeout {
-			maxTimeout = t
+		if t, _ := limits(h); minTimeout == 0 || t < minTimeout {
+			minTimeout = t
 		}
 	}
-	if opts.RescueAfter <= maxTimeout {
-		opts.RescueAfter = maxTimeout + 10*time.Second
+	if opts.RescueAfter <= minTimeout {
+		opts.RescueAfter = minTimeout + 10*time.Second
 	}
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = time.Second
