@@ -498,6 +498,40 @@ func (s *Service) OpenFile(ctx context.Context, p *identity.Principal, r *Releas
 	return f, obj, nil
 }
 
+// ReleaseRef names a built release for other domains (training jobs).
+type ReleaseRef struct {
+	ID         int64
+	CampaignID int64
+	Version    string
+	Kind       string
+	Status     Status
+}
+
+// Lookup finds a release by campaign and version for internal use (no
+// access rule: callers check their own).
+func (s *Service) Lookup(ctx context.Context, campaignID int64, version string) (*ReleaseRef, error) {
+	c, err := s.campaigns.CampaignByID(ctx, campaignID)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.store.byVersion(ctx, campaignID, version)
+	if err != nil {
+		return nil, err
+	}
+	return &ReleaseRef{ID: r.ID, CampaignID: r.CampaignID, Version: r.Version, Kind: string(c.Kind), Status: r.Status}, nil
+}
+
+// OpenStoredFile opens a file of a built release for internal use (a
+// training job reading train.spans.jsonl); ErrFileNotFound when the
+// release has no such file.
+func (s *Service) OpenStoredFile(ctx context.Context, releaseID int64, name string) (blob.Object, error) {
+	f, err := s.store.file(ctx, releaseID, name)
+	if err != nil {
+		return nil, err
+	}
+	return s.blobs.Open(ctx, f.SHA256)
+}
+
 // CountDownload records one download of a published release's file.
 func (s *Service) CountDownload(ctx context.Context, r *Release, name string) {
 	if r.Status != StatusPublished {
