@@ -191,3 +191,22 @@ func residentMB() float64 {
 	}
 	return 0
 }
+
+// BenchmarkLoadModel measures how long loading a model file takes (target:
+// under a second).
+func BenchmarkLoadModel(b *testing.B) {
+	_, train, _ := benchSplit(b)
+	m := benchModel(b, train)
+	var buf strings.Builder
+	if err := m.Save(&buf); err != nil {
+		b.Fatal(err)
+	}
+	data := buf.String()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := LoadModel(strings.NewReader(data)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(data))/(1<<20), "file-MB")
+}
