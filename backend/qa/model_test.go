@@ -7,9 +7,12 @@ import (
 	"errors"
 	"hash/crc32"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/lab-ia/piaf/backend/frtext"
+	"github.com/lab-ia/piaf/backend/qa/squad"
+	"github.com/lab-ia/piaf/backend/shareddata"
 )
 
 func trainMini(t testing.TB, o TrainOptions) (*Model, []Example) {
@@ -165,4 +168,80 @@ func TestModelRejectsBadQuestions(t *testing.T) {
 	if got, err := m.Answers(ctx, "Qui ?", "🙂 !", 1); err != nil || len(got) != 0 {
 		t.Errorf("passage without words: %v %v", got, err)
 	}
+}
+
+func TestPIAFSubsetTrainSaveLoad(t *testing.T) {
+	path := shareddata.Require(t, "piaf/piaf-v1.1-train.json")
+	d, err := squad.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	train, dev := SplitByArticle(d, 0.2, 1)
+	trainEx, devEx := ExamplesFromDataset(train)[:400], ExamplesFromDataset(dev)[:150]
+	o := quickOptions()
+	o.Epochs = 2
+	m, rep, err := Train(context.Background(), trainEx, devEx, o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := m.Save(&buf); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := LoadModel(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	a, _, err := Evaluate(ctx, m, devEx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, predsB, err := Evaluate(ctx, loaded, devEx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, predsA, _ := Evaluate(ctx, m, devEx, 2)
+	for id, p := range predsA {
+		if predsB[id] != p {
+			t.Fatalf("%s: %q before saving, %q after", id, p, predsB[id])
+		}
+	}
+	if a != b || rep.Dev == nil || *rep.Dev != a {
+		t.Errorf("metrics differ: trained %+v, loaded %+v, report %+v", a, b, rep.Dev)
+	}
+	base, _, _ := Evaluate(ctx, SlidingWindow{}, devEx, 2)
+	if a.F1Fr <= base.F1Fr {
+		t.Errorf("reader F1 %.1f not above the baseline's %.1f", a.F1Fr, base.F1Fr)
+	}
+	t.Logf("400 questions, 2 epochs: dev F1 %.1f (baseline %.1f)", a.F1Fr, base.F1Fr)
+}
+
+func TestEngineIsSafeForConcurrentUse(t *testing.T) {
+	ix, _ := buildMiniIndex(t)
+	m, examples := trainMini(t, quickOptions())
+	e := NewEngine(ix, m, EngineOptions{})
+	want := make([][]Answer, len(examples))
+	for i, ex := range examples {
+		a, err := e.Ask(context.Background(), ex.Question, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[i] = a
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i, ex := range examples {
+				a, err := e.Ask(context.Background(), ex.Question, 2)
+				if err != nil || len(a) != len(want[i]) || (len(a) > 0 && a[0] != want[i][0]) {
+					t.Errorf("concurrent Ask differs for %q", ex.Question)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
