@@ -23,6 +23,7 @@ import (
 	"github.com/lab-ia/piaf/backend/internal/database"
 	"github.com/lab-ia/piaf/backend/internal/dataio"
 	"github.com/lab-ia/piaf/backend/internal/demo"
+	"github.com/lab-ia/piaf/backend/internal/entities"
 	"github.com/lab-ia/piaf/backend/internal/httpapi"
 	"github.com/lab-ia/piaf/backend/internal/identity"
 	"github.com/lab-ia/piaf/backend/internal/jobs"
@@ -153,6 +154,7 @@ func (a *App) init(ctx context.Context, opts Options) error {
 	annotateSvc := annotate.NewService(annotate.NewStore(a.DB), campaignSvc, a.counters, a.Hub, a.Log, a.Config.TaskLease)
 	reviewSvc := review.NewService(review.NewStore(a.DB), campaignSvc, a.Hub, a.counters, a.Log)
 	annotateSvc.SetModeration(reviewSvc, reviewSvc, reviewSvc)
+	entitySvc := entities.NewService(a.DB, campaignSvc, &rulesPreAnnotator{}, reviewSvc, a.counters.Touch, a.Config.TaskLease, a.Log)
 	a.Hub.Authorize("user", func(_ context.Context, p *identity.Principal, t live.Topic) error {
 		if p.UserID != t.ID {
 			return apperr.New(apperr.Forbidden, "forbidden", "another user's notifications")
@@ -163,7 +165,7 @@ func (a *App) init(ctx context.Context, opts Options) error {
 	routes := []api.Provider{auth.NewHandlers(authSvc, authWeb), jobs.NewHandlers(a.Jobs), live.NewHandlers(a.Hub, authWeb.CheckOrigin),
 		corpus.NewHandlers(campaignSvc, stats), annotate.NewHandlers(annotateSvc), review.NewHandlers(reviewSvc),
 		dataio.NewHandlers(a.Jobs, campaignSvc, a.Exporter, filepath.Join(a.Config.DataDir, "uploads"), a.Config.MaxUploadBytes),
-		release.NewHandlers(a.Releases)}
+		release.NewHandlers(a.Releases), entities.NewHandlers(entitySvc)}
 	routes = append(routes, testRoutes(a)...)
 	srv, err := httpapi.New(httpapi.Deps{
 		Config:  a.Config,

@@ -46,6 +46,9 @@ var expectedAccess = map[string]string{
 	"listCatalogue": anyone, "listReleases": anyone, "getRelease": anyone, "getDatasheet": anyone, "diffRelease": anyone,
 	"downloadReleaseFile": anyone, "headReleaseFile": anyone,
 	"createRelease": mods, "editRelease": mods, "publishRelease": mods, "deleteRelease": admins,
+	// entity annotation
+	"nextEntityTask": signedIn, "submitEntities": signedIn, "entityAnnotationHistory": signedIn,
+	"listEntityAnnotations": mods, "decideEntityAnnotation": mods, "entityAgreement": mods,
 	// annotation
 	"nextTask": signedIn, "renewLease": signedIn, "releaseLease": signedIn, "skipParagraph": signedIn,
 	"reportParagraph": signedIn, "submitParagraph": signedIn, "nextAnswerTask": signedIn, "answerQuestion": signedIn,
