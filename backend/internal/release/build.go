@@ -193,6 +193,9 @@ func (b *Builder) build(ctx context.Context, rel *Release, src source, prog Prog
 	if err != nil {
 		return err
 	}
+	if c.Kind == corpus.KindNER {
+		return b.buildNER(ctx, rel, &c, pseudo, prog)
+	}
 
 	prog.Stage(ctx, "splits", 0)
 	stats, err := src.stats(ctx)
@@ -253,7 +256,13 @@ func (b *Builder) build(ctx context.Context, rel *Release, src source, prog Prog
 	if err != nil {
 		return err
 	}
+	return b.finalize(ctx, rel, files, index, &ds, prog)
+}
 
+// finalize stores the staged files in the blob store, then, in one
+// transaction, records them and turns the release into a draft, unless
+// it was abandoned meanwhile.
+func (b *Builder) finalize(ctx context.Context, rel *Release, files []*stagedFile, index *stagedFile, ds *Datasheet, prog Progress) error {
 	prog.Stage(ctx, "store", int64(len(files)+1))
 	for _, f := range append(files, index) {
 		if err := f.store(ctx, b.blobs); err != nil {
@@ -468,31 +477,43 @@ func (w *qaWriters) finish(dir string, ds *Datasheet) ([]*stagedFile, *stagedFil
 	if err := w.index.f.finish(); err != nil {
 		return nil, nil, err
 	}
-	md, err := newStagedFile(dir, File{Name: "datasheet.md", Format: FormatDatasheetMD, MediaType: "text/markdown; charset=utf-8", RowCount: 1}, true)
+	sheets, err := datasheetFiles(dir, ds, files)
 	if err != nil {
 		return nil, nil, err
 	}
-	w.staged = append(w.staged, md)
+	w.staged = append(w.staged, sheets...)
+	return w.staged, w.index.f, nil
+}
+
+// datasheetFiles writes the datasheet in Markdown (listing the data
+// files' hashes) and in JSON.
+func datasheetFiles(dir string, ds *Datasheet, files []File) ([]*stagedFile, error) {
+	md, err := newStagedFile(dir, File{Name: "datasheet.md", Format: FormatDatasheetMD, MediaType: "text/markdown; charset=utf-8", RowCount: 1}, true)
+	if err != nil {
+		return nil, err
+	}
 	if err := ds.writeMarkdown(md, files); err != nil {
-		return nil, nil, err
+		md.abort()
+		return nil, err
 	}
 	js, err := newStagedFile(dir, File{Name: "datasheet.json", Format: FormatDatasheetJSON, MediaType: "application/json", RowCount: 1}, true)
 	if err != nil {
-		return nil, nil, err
+		md.abort()
+		return nil, err
 	}
-	w.staged = append(w.staged, js)
 	enc := json.NewEncoder(js)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(ds); err != nil {
-		return nil, nil, err
-	}
+	err = enc.Encode(ds)
 	for _, f := range []*stagedFile{md, js} {
-		if err := f.finish(); err != nil {
-			return nil, nil, err
+		if ferr := f.finish(); err == nil {
+			err = ferr
 		}
 	}
-	return w.staged, w.index.f, nil
+	if err != nil {
+		return nil, err
+	}
+	return []*stagedFile{md, js}, nil
 }
 
 // abort closes whatever is still open after a failure.
@@ -555,13 +576,18 @@ func provenanceOf(split string, d *dataio.Doc, q *dataio.DocQuestion, pseudo *co
 	return l
 }
 
-func keepFields(raw string) map[string]any {
+// keepFields keeps the listed fields of a revision's JSON (by default
+// provenanceFields).
+func keepFields(raw string, fields ...string) map[string]any {
 	var m map[string]any
 	if json.Unmarshal([]byte(raw), &m) != nil || len(m) == 0 {
 		return nil
 	}
+	if len(fields) == 0 {
+		fields = provenanceFields
+	}
 	out := map[string]any{}
-	for _, k := range provenanceFields {
+	for _, k := range fields {
 		if v, ok := m[k]; ok {
 			out[k] = v
 		}

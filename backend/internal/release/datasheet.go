@@ -37,6 +37,8 @@ type Datasheet struct {
 	Contributors      int                    `json:"contributors" required:"true"`
 	ImportedQuestions int                    `json:"imported_questions" required:"true"`
 	SplitMethod       SplitMethod            `json:"split_method" required:"true"`
+	// EntityLabels counts the entities of each label (entity releases).
+	EntityLabels map[string]int `json:"entity_labels,omitempty"`
 	Limitations       []string               `json:"limitations" required:"true"`
 }
 
@@ -286,15 +288,37 @@ func (ds *Datasheet) writeMarkdown(w io.Writer, files []File) error {
 	if ds.Changelog != "" {
 		p("\n## Changements\n\n%s\n", ds.Changelog)
 	}
-	p("\n## Contenu\n\n| Partie | Documents | Paragraphes | Questions | Réponses | Questions à plusieurs réponses |\n|---|---:|---:|---:|---:|---:|\n")
-	for _, sp := range Splits() {
-		c := ds.Splits[sp]
-		p("| %s | %d | %d | %d | %d | %d |\n", sp, c.Documents, c.Paragraphs, c.Questions, c.Answers, c.MultiAnswer)
-	}
 	t := ds.Total
-	p("| **total** | %d | %d | %d | %d | %d |\n", t.Documents, t.Paragraphs, t.Questions, t.Answers, t.MultiAnswer)
+	if ds.Kind == "ner" {
+		p("\n## Contenu\n\n| Partie | Documents | Passages | Entités | Passages annotés par plusieurs personnes |\n|---|---:|---:|---:|---:|\n")
+		for _, sp := range Splits() {
+			c := ds.Splits[sp]
+			p("| %s | %d | %d | %d | %d |\n", sp, c.Documents, c.Paragraphs, c.Entities, c.MultiAnswer)
+		}
+		p("| **total** | %d | %d | %d | %d |\n", t.Documents, t.Paragraphs, t.Entities, t.MultiAnswer)
+		labels := make([]string, 0, len(ds.EntityLabels))
+		for l := range ds.EntityLabels {
+			labels = append(labels, l)
+		}
+		sort.Strings(labels)
+		p("\n### Entités par étiquette\n\n| Étiquette | Entités |\n|---|---:|\n")
+		for _, l := range labels {
+			p("| %s | %d |\n", l, ds.EntityLabels[l])
+		}
+	} else {
+		p("\n## Contenu\n\n| Partie | Documents | Paragraphes | Questions | Réponses | Questions à plusieurs réponses |\n|---|---:|---:|---:|---:|---:|\n")
+		for _, sp := range Splits() {
+			c := ds.Splits[sp]
+			p("| %s | %d | %d | %d | %d | %d |\n", sp, c.Documents, c.Paragraphs, c.Questions, c.Answers, c.MultiAnswer)
+		}
+		p("| **total** | %d | %d | %d | %d | %d |\n", t.Documents, t.Paragraphs, t.Questions, t.Answers, t.MultiAnswer)
+	}
 	if len(ds.Themes) > 0 {
-		p("\n### Questions par thème\n\n| Thème | train | dev | test |\n|---|---:|---:|---:|\n")
+		unit := "Questions"
+		if ds.Kind == "ner" {
+			unit = "Passages"
+		}
+		p("\n### %s par thème\n\n| Thème | train | dev | test |\n|---|---:|---:|---:|\n", unit)
 		for _, th := range ds.Themes {
 			p("| %s | %d | %d | %d |\n", mdCell(th.Theme), th.Questions[SplitTrain], th.Questions[SplitDev], th.Questions[SplitTest])
 		}
@@ -319,13 +343,16 @@ func (ds *Datasheet) writeMarkdown(w io.Writer, files []File) error {
 		p("- Questions importées : %d\n", ds.ImportedQuestions)
 	}
 	p("\n## Accord entre annotateurs\n\n")
-	if ds.Agreement.Questions > 0 {
+	switch {
+	case ds.Agreement.Questions > 0 && ds.Kind == "ner":
+		p("Sur %d passages annotés par plusieurs personnes : F1 d'entités %.1f %%.\n\n%s\n", ds.Agreement.Questions, ds.Agreement.F1, ds.Agreement.Method)
+	case ds.Agreement.Questions > 0:
 		p("Sur %d questions à plusieurs réponses : exact match %.1f %%, F1 %.1f %%.\n\n%s\n", ds.Agreement.Questions, ds.Agreement.ExactMatch, ds.Agreement.F1, ds.Agreement.Method)
-	} else {
-		p("Aucune question n'a reçu plusieurs réponses : l'accord n'est pas mesuré.\n")
+	default:
+		p("Aucun élément n'a été annoté par plusieurs personnes : l'accord n'est pas mesuré.\n")
 	}
 	sm := ds.SplitMethod
-	p("\n## Découpage\n\nPar %s, graine %d, proportions visées train %d %% / dev %d %% / test %d %% (en questions).\n%s\n",
+	p("\n## Découpage\n\nPar %s, graine %d, proportions visées train %d %% / dev %d %% / test %d %% (en questions ou en passages).\n%s\n",
 		sm.Unit, sm.Seed, sm.Proportions.Train, sm.Proportions.Dev, sm.Proportions.Test, sm.Notes)
 	if len(files) > 0 {
 		p("\n## Fichiers\n\n| Fichier | Format | Lignes | Taille (octets) | SHA-256 |\n|---|---|---:|---:|---|\n")

@@ -117,8 +117,12 @@ type SplitCounts struct {
 	Questions  int `json:"questions" required:"true"`
 	Answers    int `json:"answers" required:"true"`
 	// MultiAnswer counts questions with several answers (useful for
-	// evaluation: they measure human agreement).
+	// evaluation: they measure human agreement); in entity releases, the
+	// passages annotated by several people.
 	MultiAnswer int `json:"multi_answer" required:"true"`
+	// Entities counts the entities of entity releases (Paragraphs then
+	// counts passages; Questions and Answers stay 0).
+	Entities int `json:"entities" required:"true"`
 }
 
 func (c *SplitCounts) add(o SplitCounts) {
@@ -127,6 +131,7 @@ func (c *SplitCounts) add(o SplitCounts) {
 	c.Questions += o.Questions
 	c.Answers += o.Answers
 	c.MultiAnswer += o.MultiAnswer
+	c.Entities += o.Entities
 }
 
 // Counts are a release's sizes per split and in total.

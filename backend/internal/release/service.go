@@ -39,6 +39,8 @@ type Service struct {
 	blobs     blob.Store
 	log       *slog.Logger
 	now       func() time.Time
+	// keepers are other owners of blobs in the store (trained models).
+	keepers []func(ctx context.Context, key string) (bool, error)
 }
 
 // NewService builds the release service.
@@ -127,10 +129,7 @@ func (s *Service) Create(ctx context.Context, p *identity.Principal, campaignID 
 	if err != nil {
 		return nil, err
 	}
-	if c.Kind != corpus.KindQA {
-		return nil, apperr.New(apperr.Unprocessable, "kind_not_releasable", "only question-answer campaigns can be released yet")
-	}
-	if n, err := s.acceptedQuestions(ctx, c.ID); err != nil {
+	if n, err := s.acceptedWork(ctx, c); err != nil {
 		return nil, err
 	} else if n == 0 {
 		return nil, ErrNothingAccepted
@@ -151,8 +150,15 @@ func (s *Service) Create(ctx context.Context, p *identity.Principal, campaignID 
 	return r, nil
 }
 
-func (s *Service) acceptedQuestions(ctx context.Context, campaignID int64) (int64, error) {
+// acceptedWork counts what a release of the campaign would hold: accepted
+// questions with an accepted answer, or accepted entity annotations.
+func (s *Service) acceptedWork(ctx context.Context, c *corpus.Campaign) (int64, error) {
 	var n int64
+	if c.Kind == corpus.KindNER {
+		err := s.db.WithContext(ctx).Raw(`SELECT COUNT(*) FROM entity_annotations WHERE campaign_id = ? AND state = 'accepted'`, c.ID).Scan(&n).Error
+		return n, err
+	}
+	campaignID := c.ID
 	err := s.db.WithContext(ctx).Raw(`SELECT COUNT(*) FROM questions q WHERE q.campaign_id = ? AND q.state = ?
 		AND EXISTS (SELECT 1 FROM answers a WHERE a.question_id = q.id AND a.state = ?)`,
 		campaignID, annotate.StateAccepted, annotate.StateAccepted).Scan(&n).Error
@@ -417,6 +423,13 @@ func (s *Service) Delete(ctx context.Context, p *identity.Principal, campaignID 
 	return nil
 }
 
+// KeepBlobs registers another owner of blobs in the store (the model
+// registry): garbage collection keeps every blob one of them references.
+// Call it while the application is assembled, before any collection.
+func (s *Service) KeepBlobs(referenced func(ctx context.Context, key string) (bool, error)) {
+	s.keepers = append(s.keepers, referenced)
+}
+
 // DefaultGCGrace protects blobs written recently from garbage collection:
 // a build stores its blobs before recording them.
 const DefaultGCGrace = 24 * time.Hour
@@ -424,7 +437,18 @@ const DefaultGCGrace = 24 * time.Hour
 // CollectGarbage deletes blobs that no release uses any more and that are
 // older than grace.
 func (s *Service) CollectGarbage(ctx context.Context, grace time.Duration) (int, int64) {
-	n, freed, err := blob.GC(ctx, s.blobs, func(key string) (bool, error) { return s.store.referenced(ctx, key) }, grace, s.now())
+	keep := func(key string) (bool, error) {
+		if ok, err := s.store.referenced(ctx, key); err != nil || ok {
+			return ok, err
+		}
+		for _, k := range s.keepers {
+			if ok, err := k(ctx, key); err != nil || ok {
+				return ok, err
+			}
+		}
+		return false, nil
+	}
+	n, freed, err := blob.GC(ctx, s.blobs, keep, grace, s.now())
 	if err != nil {
 		s.log.Warn("blob garbage collection failed", "err", err)
 	} else if n > 0 {
