@@ -39,7 +39,7 @@ type Datasheet struct {
 	SplitMethod       SplitMethod            `json:"split_method" required:"true"`
 	// EntityLabels counts the entities of each label (entity releases).
 	EntityLabels map[string]int `json:"entity_labels,omitempty"`
-	Limitations       []string               `json:"limitations" required:"true"`
+	Limitations  []string       `json:"limitations" required:"true"`
 }
 
 // SourceLicense is the licence of some of the release's source texts, with
