@@ -30,6 +30,7 @@ import (
 	"github.com/lab-ia/piaf/backend/internal/live"
 	"github.com/lab-ia/piaf/backend/internal/mail"
 	"github.com/lab-ia/piaf/backend/internal/metrics"
+	"github.com/lab-ia/piaf/backend/internal/ner"
 	"github.com/lab-ia/piaf/backend/internal/release"
 	"github.com/lab-ia/piaf/backend/internal/review"
 )
@@ -63,6 +64,9 @@ type App struct {
 	// Blobs stores release files; Releases makes and serves them.
 	Blobs    blob.Store
 	Releases *release.Service
+	// NER is the node's pseudonymisation engine: the active entity model,
+	// or rules and gazetteers alone (entity campaigns pre-annotate with it).
+	NER *ner.Engine
 
 	ownsDB   bool
 	counters *corpus.StatsPublisher
@@ -130,14 +134,19 @@ func (a *App) init(ctx context.Context, opts Options) error {
 	}
 	builder := release.NewBuilder(a.DB, a.Blobs, filepath.Join(a.Config.DataDir, "staging"), a.Config.SecretKey, a.Log)
 	a.Releases = release.NewService(a.DB, campaigns, nil, builder, a.Blobs, a.Log)
+	a.NER = ner.NewEngine(a.DB, a.Blobs, a.Log)
+	nerSvc := ner.NewService(ner.Deps{DB: a.DB, Engine: a.NER, Releases: a.Releases, Campaigns: campaigns, Blobs: a.Blobs, Log: a.Log,
+		DataDir: a.Config.DataDir, SecretKey: a.Config.SecretKey, Production: a.Config.Production(), MaxUploadBytes: a.Config.MaxUploadBytes})
+	a.Releases.KeepBlobs(nerSvc.References)
 	kinds := []jobs.Handler{dataio.ImportJob{Importer: a.Importer, Done: func(_ context.Context, id int64) { a.counters.Touch(id) }},
-		release.BuildJob{Service: a.Releases}}
+		release.BuildJob{Service: a.Releases}, ner.TrainJob{Service: nerSvc}, ner.BatchJob{Service: nerSvc}}
 	a.Jobs, err = jobs.New(ctx, a.DB, a.Hub, a.Log, a.Metrics.Registry, append(append(kinds, jobHandlers(a)...), opts.ExtraJobs...), jobs.Options{
 		Workers: a.Config.JobWorkers, RescueAfter: a.Config.JobRescueAfter, PollInterval: jobPollInterval(a.DB)})
 	if err != nil {
 		return fmt.Errorf("jobs: %w", err)
 	}
 	a.Releases.SetJobs(a.Jobs)
+	nerSvc.SetJobs(a.Jobs)
 	a.Hub.Authorize("job", a.Jobs.CanSee)
 	a.Hub.Authorize("campaign", func(ctx context.Context, p *identity.Principal, t live.Topic) error {
 		// A campaign's counters are visible to whoever may see the campaign.
@@ -154,7 +163,7 @@ func (a *App) init(ctx context.Context, opts Options) error {
 	annotateSvc := annotate.NewService(annotate.NewStore(a.DB), campaignSvc, a.counters, a.Hub, a.Log, a.Config.TaskLease)
 	reviewSvc := review.NewService(review.NewStore(a.DB), campaignSvc, a.Hub, a.counters, a.Log)
 	annotateSvc.SetModeration(reviewSvc, reviewSvc, reviewSvc)
-	entitySvc := entities.NewService(a.DB, campaignSvc, &rulesPreAnnotator{}, reviewSvc, a.counters.Touch, a.Config.TaskLease, a.Log)
+	entitySvc := entities.NewService(a.DB, campaignSvc, a.NER, reviewSvc, a.counters.Touch, a.Config.TaskLease, a.Log)
 	a.Hub.Authorize("user", func(_ context.Context, p *identity.Principal, t live.Topic) error {
 		if p.UserID != t.ID {
 			return apperr.New(apperr.Forbidden, "forbidden", "another user's notifications")
@@ -165,7 +174,7 @@ func (a *App) init(ctx context.Context, opts Options) error {
 	routes := []api.Provider{auth.NewHandlers(authSvc, authWeb), jobs.NewHandlers(a.Jobs), live.NewHandlers(a.Hub, authWeb.CheckOrigin),
 		corpus.NewHandlers(campaignSvc, stats), annotate.NewHandlers(annotateSvc), review.NewHandlers(reviewSvc),
 		dataio.NewHandlers(a.Jobs, campaignSvc, a.Exporter, filepath.Join(a.Config.DataDir, "uploads"), a.Config.MaxUploadBytes),
-		release.NewHandlers(a.Releases), entities.NewHandlers(entitySvc)}
+		release.NewHandlers(a.Releases), entities.NewHandlers(entitySvc), ner.NewHandlers(nerSvc)}
 	routes = append(routes, testRoutes(a)...)
 	srv, err := httpapi.New(httpapi.Deps{
 		Config:  a.Config,

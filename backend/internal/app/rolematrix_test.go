@@ -25,6 +25,8 @@ const (
 	mods      = "moderator,admin"
 	admins    = "admin"
 	tokenUser = "consumer,admin"
+	// pseudoUser: administrations use the engine; the lab tries it too.
+	pseudoUser = "consumer,moderator,admin"
 )
 
 var expectedAccess = map[string]string{
@@ -49,6 +51,10 @@ var expectedAccess = map[string]string{
 	// entity annotation
 	"nextEntityTask": signedIn, "submitEntities": signedIn, "entityAnnotationHistory": signedIn,
 	"listEntityAnnotations": mods, "decideEntityAnnotation": mods, "entityAgreement": mods,
+	// entity-recognition models and the pseudonymisation engine
+	"listNerModels": mods, "trainNerModel": mods, "getNerModel": mods, "activateNerModel": mods, "deactivateNerModel": mods,
+	"getPseudonymizeInfo": pseudoUser, "detectEntities": pseudoUser, "pseudonymizeText": pseudoUser,
+	"pseudonymizeDocument": pseudoUser, "createPseudoBatch": pseudoUser, "downloadPseudoBatch": pseudoUser,
 	// annotation
 	"nextTask": signedIn, "renewLease": signedIn, "releaseLease": signedIn, "skipParagraph": signedIn,
 	"reportParagraph": signedIn, "submitParagraph": signedIn, "nextAnswerTask": signedIn, "answerQuestion": signedIn,
@@ -62,7 +68,14 @@ var expectedAccess = map[string]string{
 }
 
 // expectedScopes lists, per operation, the token scopes that open it.
-var expectedScopes = map[string][]identity.Scope{}
+var expectedScopes = map[string][]identity.Scope{
+	"getPseudonymizeInfo":  {identity.ScopePseudoRun},
+	"detectEntities":       {identity.ScopePseudoRun},
+	"pseudonymizeText":     {identity.ScopePseudoRun},
+	"pseudonymizeDocument": {identity.ScopePseudoRun},
+	"createPseudoBatch":    {identity.ScopePseudoRun},
+	"downloadPseudoBatch":  {identity.ScopePseudoRun},
+}
 
 var pathParam = regexp.MustCompile(`\{[a-z_]+\}`)
 

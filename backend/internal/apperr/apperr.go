@@ -25,6 +25,7 @@ const (
 	Unprocessable               // well-formed but fails validation: 422
 	RateLimited                 // too many attempts: 429
 	Unavailable                 // a dependency is down; retrying later may work: 503
+	Unsupported                 // the content or file type is not one the route takes: 415
 )
 
 // Error is a domain error with a stable machine-readable code, a message

@@ -24,6 +24,7 @@ var statusOf = map[apperr.Kind]int{
 	apperr.Unprocessable:   http.StatusUnprocessableEntity,
 	apperr.RateLimited:     http.StatusTooManyRequests,
 	apperr.Unavailable:     http.StatusServiceUnavailable,
+	apperr.Unsupported:     http.StatusUnsupportedMediaType,
 }
 
 // codeOfStatus names errors raised by Echo itself (unknown route, wrong
