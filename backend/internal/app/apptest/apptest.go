@@ -11,11 +11,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"os"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -305,4 +307,57 @@ func (e *Env) TokenClient(u *auth.User, scopes ...identity.Scope) *Client {
 	c := e.NewClient()
 	c.Bearer = ct.Secret
 	return c
+}
+
+// Upload posts a multipart/form-data form: the plain fields (sent first,
+// in name order) and, when fileName is not empty, data as the "file" field.
+func (c *Client) Upload(path string, fields map[string]string, fileName string, data []byte) *Response {
+	c.env.T.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	names := make([]string, 0, len(fields))
+	for k := range fields {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		if err := mw.WriteField(k, fields[k]); err != nil {
+			c.env.T.Fatal(err)
+		}
+	}
+	if fileName != "" {
+		w, err := mw.CreateFormFile("file", fileName)
+		if err != nil {
+			c.env.T.Fatal(err)
+		}
+		w.Write(data)
+	}
+	if err := mw.Close(); err != nil {
+		c.env.T.Fatal(err)
+	}
+	return c.DoType(http.MethodPost, path, mw.FormDataContentType(), &buf)
+}
+
+// DoType sends a body with the given content type.
+func (c *Client) DoType(method, path, contentType string, body io.Reader) *Response {
+	c.env.T.Helper()
+	req, err := http.NewRequest(method, c.env.URL+path, body)
+	if err != nil {
+		c.env.T.Fatal(err)
+	}
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("Origin", c.env.URL)
+	if c.CSRF != "" {
+		req.Header.Set(auth.CSRFHeader, c.CSRF)
+	}
+	if c.Bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Bearer)
+	}
+	res, err := c.HTTP.Do(req)
+	if err != nil {
+		c.env.T.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return &Response{Status: res.StatusCode, Header: res.Header, Body: b}
 }
