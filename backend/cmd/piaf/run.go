@@ -36,6 +36,7 @@ func commands() []command {
 		{"import", "import a corpus (SQuAD, JSONL, CSV, text, Markdown) into a campaign", runImport},
 		{"export", "export a campaign's annotations as SQuAD JSON", runExport},
 		{"release", "build, list and clean up dataset releases", runRelease},
+		{"backup", "copy the embedded database while the server runs (PostgreSQL: pg_dump)", runBackup},
 		{"qa", "question answering: train, predict, eval, ask", runQA},
 		{"pseudo", "pseudonymisation: train, detect, run, eval", runPseudo},
 		{"healthcheck", "exit 0 when the local server is ready (for containers)", runHealthcheck},
