@@ -31,6 +31,7 @@ import (
 	"github.com/lab-ia/piaf/backend/internal/mail"
 	"github.com/lab-ia/piaf/backend/internal/metrics"
 	"github.com/lab-ia/piaf/backend/internal/ner"
+	"github.com/lab-ia/piaf/backend/internal/qaservice"
 	"github.com/lab-ia/piaf/backend/internal/release"
 	"github.com/lab-ia/piaf/backend/internal/review"
 )
@@ -138,8 +139,12 @@ func (a *App) init(ctx context.Context, opts Options) error {
 	nerSvc := ner.NewService(ner.Deps{DB: a.DB, Engine: a.NER, Releases: a.Releases, Campaigns: campaigns, Blobs: a.Blobs, Log: a.Log,
 		DataDir: a.Config.DataDir, SecretKey: a.Config.SecretKey, Production: a.Config.Production(), MaxUploadBytes: a.Config.MaxUploadBytes})
 	a.Releases.KeepBlobs(nerSvc.References)
+	qaSvc := qaservice.NewService(qaservice.Deps{DB: a.DB, Releases: a.Releases, Campaigns: campaigns, Importer: a.Importer, Blobs: a.Blobs,
+		Log: a.Log, DataDir: a.Config.DataDir, MaxUploadBytes: a.Config.MaxUploadBytes})
+	a.Releases.KeepBlobs(qaSvc.References)
 	kinds := []jobs.Handler{dataio.ImportJob{Importer: a.Importer, Done: func(_ context.Context, id int64) { a.counters.Touch(id) }},
-		release.BuildJob{Service: a.Releases}, ner.TrainJob{Service: nerSvc}, ner.BatchJob{Service: nerSvc}}
+		release.BuildJob{Service: a.Releases}, ner.TrainJob{Service: nerSvc}, ner.BatchJob{Service: nerSvc},
+		qaservice.IndexJob{Service: qaSvc}, qaservice.TrainJob{Service: qaSvc}}
 	a.Jobs, err = jobs.New(ctx, a.DB, a.Hub, a.Log, a.Metrics.Registry, append(append(kinds, jobHandlers(a)...), opts.ExtraJobs...), jobs.Options{
 		Workers: a.Config.JobWorkers, RescueAfter: a.Config.JobRescueAfter, PollInterval: jobPollInterval(a.DB)})
 	if err != nil {
@@ -147,6 +152,7 @@ func (a *App) init(ctx context.Context, opts Options) error {
 	}
 	a.Releases.SetJobs(a.Jobs)
 	nerSvc.SetJobs(a.Jobs)
+	qaSvc.SetJobs(a.Jobs)
 	a.Hub.Authorize("job", a.Jobs.CanSee)
 	a.Hub.Authorize("campaign", func(ctx context.Context, p *identity.Principal, t live.Topic) error {
 		// A campaign's counters are visible to whoever may see the campaign.
@@ -174,7 +180,8 @@ func (a *App) init(ctx context.Context, opts Options) error {
 	routes := []api.Provider{auth.NewHandlers(authSvc, authWeb), jobs.NewHandlers(a.Jobs), live.NewHandlers(a.Hub, authWeb.CheckOrigin),
 		corpus.NewHandlers(campaignSvc, stats), annotate.NewHandlers(annotateSvc), review.NewHandlers(reviewSvc),
 		dataio.NewHandlers(a.Jobs, campaignSvc, a.Exporter, filepath.Join(a.Config.DataDir, "uploads"), a.Config.MaxUploadBytes),
-		release.NewHandlers(a.Releases), entities.NewHandlers(entitySvc), ner.NewHandlers(nerSvc)}
+		release.NewHandlers(a.Releases), entities.NewHandlers(entitySvc), ner.NewHandlers(nerSvc),
+		qaservice.NewHandlers(qaSvc)}
 	routes = append(routes, testRoutes(a)...)
 	srv, err := httpapi.New(httpapi.Deps{
 		Config:  a.Config,

@@ -55,6 +55,12 @@ var expectedAccess = map[string]string{
 	"listNerModels": mods, "trainNerModel": mods, "getNerModel": mods, "activateNerModel": mods, "deactivateNerModel": mods,
 	"getPseudonymizeInfo": pseudoUser, "detectEntities": pseudoUser, "pseudonymizeText": pseudoUser,
 	"pseudonymizeDocument": pseudoUser, "createPseudoBatch": pseudoUser, "downloadPseudoBatch": pseudoUser,
+	// question answering: asking and feedback are open at the door (private
+	// collections refuse anonymous callers, tokens need qa:ask: tested in
+	// the qaservice package), collections and models are the moderators'
+	"askQuestion": anyone, "sendQAFeedback": anyone, "listQACollections": anyone, "getQACollection": anyone,
+	"listQAFeedback": mods, "createQAFeedbackTask": mods, "createQACollection": mods, "uploadQACollection": mods,
+	"reindexQACollection": mods, "setQACollectionModel": mods, "listQAModels": mods, "trainQAModel": mods, "getQAModel": mods,
 	// annotation
 	"nextTask": signedIn, "renewLease": signedIn, "releaseLease": signedIn, "skipParagraph": signedIn,
 	"reportParagraph": signedIn, "submitParagraph": signedIn, "nextAnswerTask": signedIn, "answerQuestion": signedIn,
@@ -75,6 +81,8 @@ var expectedScopes = map[string][]identity.Scope{
 	"pseudonymizeDocument": {identity.ScopePseudoRun},
 	"createPseudoBatch":    {identity.ScopePseudoRun},
 	"downloadPseudoBatch":  {identity.ScopePseudoRun},
+	"askQuestion":          {identity.ScopeQAAsk},
+	"sendQAFeedback":       {identity.ScopeQAAsk},
 }
 
 var pathParam = regexp.MustCompile(`\{[a-z_]+\}`)
