@@ -12,7 +12,7 @@ OPENAPI   := frontend/src/lib/api/openapi.json
 
 export PIAF_SHARED_DATA ?= $(abspath ../shared/data)
 
-.PHONY: help run build build-go frontend deps api test test-go test-frontend test-e2e bench lint clean
+.PHONY: help run build build-go frontend deps api test test-go test-fuzz test-frontend test-e2e bench lint clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -38,11 +38,25 @@ frontend: deps api ## Build the SPA into the Go embed folder
 build-go: ## Build the binary (embeds whatever SPA build is present)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./backend/cmd/piaf
 
-test: build test-go test-frontend test-e2e ## Run every test: Go (PostgreSQL and SQLite), Vitest, browser
+test: build test-go test-fuzz test-frontend test-e2e ## Run every test: Go (PostgreSQL and SQLite), short fuzzing, Vitest, browser
 
 test-go: ## Go tests against a real PostgreSQL ($$PIAF_TEST_DATABASE_URL) and SQLite
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 8m ./...
+
+# Every fuzz target, as "package:Target". Crashes found become seeds under
+# the package's testdata/fuzz and so regression tests of `go test`.
+FUZZ_TARGETS := ./backend/frtext:FuzzTokenize ./backend/frtext:FuzzOffsets ./backend/internal/annotate:FuzzCheckSpan \
+	./backend/qa/squad:FuzzRead ./backend/pseudo:FuzzReadCorpora ./backend/pseudo:FuzzDetect \
+	./backend/pseudo/office:FuzzOpenDOCX ./backend/pseudo/office:FuzzOpenODT ./backend/internal/dataio:FuzzImport \
+	./backend/internal/live:FuzzClientMessage
+FUZZTIME ?= 2s
+
+test-fuzz: ## Run each fuzz target for FUZZTIME (2 s in `make test`; e.g. FUZZTIME=10m by hand)
+	@set -e; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$name ($$pkg, $(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg > /tmp/piaf-fuzz.log 2>&1 || { cat /tmp/piaf-fuzz.log; exit 1; }; \
+	done
 
 test-frontend: deps ## Frontend unit tests (Vitest) and type check
 	npm run check -w frontend

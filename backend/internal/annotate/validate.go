@@ -38,7 +38,7 @@ func CheckSpan(context []rune, sp Span) string {
 		return "must not begin or end with spaces"
 	case sp.Start < 0:
 		return "start must not be negative"
-	case sp.Start+n > len(context):
+	case sp.Start > len(context)-n: // not Start+n: a huge Start would overflow
 		return "the span goes past the end of the paragraph"
 	case string(context[sp.Start:sp.Start+n]) != sp.Text:
 		return "text does not match the paragraph at this offset (offsets count Unicode code points)"

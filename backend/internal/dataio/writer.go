@@ -422,7 +422,7 @@ func mapSpan(original, nfc []rune, ans squad.Answer) (annotate.Span, string) {
 	switch {
 	case ans.Text == "":
 		return annotate.Span{}, "empty answer"
-	case ans.Start < 0 || ans.Start+n > len(original):
+	case ans.Start < 0 || ans.Start > len(original)-n:
 		return annotate.Span{}, fmt.Sprintf("answer_start %d is outside the context", ans.Start)
 	case string(original[ans.Start:ans.Start+n]) != ans.Text:
 		return annotate.Span{}, fmt.Sprintf("answer text %q is not at answer_start %d (found %q)", truncate(ans.Text, 40), ans.Start,

@@ -29,6 +29,14 @@ type clientMessage struct {
 	LastSeq *int64 `json:"last_seq,omitempty"`
 }
 
+// decodeClientMessage reads one client frame (at most 4 KiB, enforced by
+// the connection's read limit); it is fuzzed on its own.
+func decodeClientMessage(data []byte) (clientMessage, error) {
+	var m clientMessage
+	err := json.Unmarshal(data, &m)
+	return m, err
+}
+
 // serverMessage is a control message to a client (events are sent as
 // Event: {topic, seq, type, data}).
 type serverMessage struct {
@@ -103,8 +111,8 @@ func (c *client) readLoop(ctx context.Context) {
 			c.close(closeUnsupported, "text JSON messages only")
 			return
 		}
-		var m clientMessage
-		if err := json.Unmarshal(data, &m); err != nil {
+		m, err := decodeClientMessage(data)
+		if err != nil {
 			c.close(closeUnsupported, "malformed JSON message")
 			return
 		}
