@@ -80,9 +80,20 @@ type Route struct {
 	// the login form which has no session yet). Left false, every POST, PUT,
 	// PATCH and DELETE needs the token.
 	NoCSRF bool
+	// RateLimit, when set, bounds how often one caller (a user, or an
+	// address for anonymous callers) may call the route on a node:
+	// expensive engines and anything an attacker could repeat cheaply.
+	RateLimit *RateLimit
 	// Handler serves the route. Handlers decode input, call a domain
 	// service and encode the output; nothing else.
 	Handler echo.HandlerFunc
+}
+
+// RateLimit is a token bucket: PerMinute calls a minute on average, Burst
+// at once.
+type RateLimit struct {
+	PerMinute int
+	Burst     int
 }
 
 // EchoPath converts the OpenAPI path to Echo's :param syntax.

@@ -58,7 +58,11 @@ func buildOpenAPI(routes []api.Route) ([]byte, error) {
 		}
 		oc.SetID(rt.OperationID)
 		oc.SetSummary(rt.Summary)
-		oc.SetDescription(describeAccess(rt))
+		desc := describeAccess(rt)
+		if rt.RateLimit != nil {
+			desc += fmt.Sprintf("\n\nRate limit: %d calls a minute per caller and node (bursts of %d); beyond, 429 with Retry-After.", rt.RateLimit.PerMinute, rt.RateLimit.Burst)
+		}
+		oc.SetDescription(desc)
 		oc.SetTags(rt.Tags...)
 		if rt.Request != nil {
 			var opts []openapi.ContentOption

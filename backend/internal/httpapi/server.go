@@ -165,8 +165,12 @@ func (s *Server) mount(r api.Route) error {
 		limit = r.BodyLimit
 	}
 	route := r
+	limiter := newRouteLimiter(r.RateLimit)
 	h := func(c echo.Context) error {
 		if err := s.authorize(c, route); err != nil {
+			return err
+		}
+		if err := limiter.allow(c); err != nil {
 			return err
 		}
 		c.Request().Body = http.MaxBytesReader(c.Response(), c.Request().Body, limit)

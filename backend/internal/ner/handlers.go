@@ -34,6 +34,13 @@ func NewHandlers(svc *Service) *Handlers { return &Handlers{svc: svc} }
 var pseudoAccess = api.Access{Roles: []identity.Role{identity.RoleConsumer, identity.RoleModerator, identity.RoleAdmin},
 	Scopes: []identity.Scope{identity.ScopePseudoRun}}
 
+// Rate limits per caller and node: the engine costs CPU per request, so
+// one caller must not monopolise it (batches queue as jobs instead).
+var (
+	engineRate = &api.RateLimit{PerMinute: 120, Burst: 30}
+	batchRate  = &api.RateLimit{PerMinute: 10, Burst: 5}
+)
+
 // maxFieldBytes bounds the options field of a form.
 const maxFieldBytes = 64 << 10
 
@@ -81,17 +88,17 @@ func (h *Handlers) Routes() []api.Route {
 			Summary:     "Find the personal data of a text (JSON) or of a .txt, .docx or .odt file (multipart/form-data, field file)",
 			Description: "Send JSON {text} (at most 1 MiB), or multipart/form-data with a file field. The answer holds the text the offsets refer to (a document's text, paragraphs separated by line breaks).",
 			Tags:        tags, Access: pseudoAccess, Request: DetectInput{}, BodyLimit: maxUpload,
-			Responses: []api.Response{{Status: 200, Body: Detection{}}}, Handler: h.detect},
+			Responses: []api.Response{{Status: 200, Body: Detection{}}}, RateLimit: engineRate, Handler: h.detect},
 		{Method: http.MethodPost, Path: "/api/v1/pseudonymize", OperationID: "pseudonymizeText",
 			Summary: "Pseudonymise a text: the reviewed entities when given, else those detected", Tags: tags, Access: pseudoAccess,
-			Request: PseudonymizeInput{}, BodyLimit: MaxJSONBytes, Responses: []api.Response{{Status: 200, Body: Pseudonymized{}}}, Handler: h.pseudonymize},
+			Request: PseudonymizeInput{}, BodyLimit: MaxJSONBytes, Responses: []api.Response{{Status: 200, Body: Pseudonymized{}}}, RateLimit: engineRate, Handler: h.pseudonymize},
 		{Method: http.MethodPost, Path: "/api/v1/pseudonymize/document", OperationID: "pseudonymizeDocument",
 			Summary: "Pseudonymise a .docx, .odt or .txt file, keeping its formatting", Tags: tags, Access: pseudoAccess,
-			Request: documentForm{}, RequestContentType: "multipart/form-data", BodyLimit: maxUpload, Responses: fileResponse, Handler: h.document},
+			Request: documentForm{}, RequestContentType: "multipart/form-data", BodyLimit: maxUpload, Responses: fileResponse, RateLimit: engineRate, Handler: h.document},
 		{Method: http.MethodPost, Path: "/api/v1/pseudonymize/batches", OperationID: "createPseudoBatch",
 			Summary: "Pseudonymise a zip of documents in the background (a job; follow it on job:{id})", Tags: tags, Access: pseudoAccess,
 			Request: batchForm{}, RequestContentType: "multipart/form-data", BodyLimit: maxUpload,
-			Responses: []api.Response{{Status: 202, Body: jobs.View{}}}, Handler: h.batch},
+			Responses: []api.Response{{Status: 202, Body: jobs.View{}}}, RateLimit: batchRate, Handler: h.batch},
 		{Method: http.MethodGet, Path: "/api/v1/pseudonymize/batches/{id}/result", OperationID: "downloadPseudoBatch",
 			Summary: "Download a finished batch: the pseudonymised files and report.json", Tags: tags,
 			Access:  api.Access{Roles: pseudoAccess.Roles, Scopes: pseudoAccess.Scopes, Note: "the batch's owner or an administrator (404 otherwise)"},

@@ -277,6 +277,25 @@ func TestPseudonymizeText(t *testing.T) {
 		if r := env.TokenClient(cu, identity.ScopeDatasetsRead).Do("POST", "/api/v1/pseudonymize", map[string]any{"text": text}); r.Status != 403 {
 			t.Fatalf("token without pseudo:run: %d", r.Status)
 		}
+		// One caller cannot monopolise the engine: past the burst, 429 with
+		// Retry-After; another caller is not affected.
+		limited := false
+		for i := 0; i < 40 && !limited; i++ {
+			r := consumer.Do("POST", "/api/v1/pseudonymize/detect", map[string]string{"text": "M. Paul Martin."})
+			if r.Status == 429 {
+				limited = r.ErrorCode() == "rate_limited" && r.Header.Get("Retry-After") != ""
+				if !limited {
+					t.Fatalf("429 without its code or Retry-After: %s %v", r.Body, r.Header)
+				}
+			} else if r.Status != 200 {
+				t.Fatalf("detect %d: %d %s", i, r.Status, r.Body)
+			}
+		}
+		if !limited {
+			t.Fatal("40 detections in a row were never limited")
+		}
+		other, _ := env.User(identity.RoleConsumer, "Autre")
+		other.Must(200, "POST", "/api/v1/pseudonymize/detect", map[string]string{"text": "M. Paul Martin."})
 	})
 }
 

@@ -1222,6 +1222,8 @@ export interface paths {
         /**
          * Pseudonymise a text: the reviewed entities when given, else those detected
          * @description Access: consumer, moderator, admin; API tokens with scope pseudo:run.
+         *
+         *     Rate limit: 120 calls a minute per caller and node (bursts of 30); beyond, 429 with Retry-After.
          */
         post: operations["pseudonymizeText"];
         delete?: never;
@@ -1242,6 +1244,8 @@ export interface paths {
         /**
          * Pseudonymise a zip of documents in the background (a job; follow it on job:{id})
          * @description Access: consumer, moderator, admin; API tokens with scope pseudo:run.
+         *
+         *     Rate limit: 10 calls a minute per caller and node (bursts of 5); beyond, 429 with Retry-After.
          */
         post: operations["createPseudoBatch"];
         delete?: never;
@@ -1284,6 +1288,8 @@ export interface paths {
          * @description Send JSON {text} (at most 1 MiB), or multipart/form-data with a file field. The answer holds the text the offsets refer to (a document's text, paragraphs separated by line breaks).
          *
          *     Access: consumer, moderator, admin; API tokens with scope pseudo:run.
+         *
+         *     Rate limit: 120 calls a minute per caller and node (bursts of 30); beyond, 429 with Retry-After.
          */
         post: operations["detectEntities"];
         delete?: never;
@@ -1304,6 +1310,8 @@ export interface paths {
         /**
          * Pseudonymise a .docx, .odt or .txt file, keeping its formatting
          * @description Access: consumer, moderator, admin; API tokens with scope pseudo:run.
+         *
+         *     Rate limit: 120 calls a minute per caller and node (bursts of 30); beyond, 429 with Retry-After.
          */
         post: operations["pseudonymizeDocument"];
         delete?: never;
