@@ -5,9 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -56,22 +54,10 @@ type AskResult struct {
 	Answers    []AnswerView `json:"answers" required:"true" description:"best first; empty when nothing was found"`
 }
 
-// rateKey names the caller for the rate limit: the user, else the
-// address.
-func rateKey(p *identity.Principal, ip string) string {
-	if p != nil && p.UserID != 0 {
-		return "user:" + strconv.FormatInt(p.UserID, 10)
-	}
-	return "ip:" + ip
-}
-
 // Ask answers a question on a collection with its chosen model. Anonymous
 // callers may ask on public collections only; API tokens need qa:ask.
 // Questions without any answer are recorded for the moderators.
-func (s *Service) Ask(ctx context.Context, p *identity.Principal, ip string, in AskInput) (*AskResult, error) {
-	if !s.limiter.allow(rateKey(p, ip), s.now()) {
-		return nil, ErrRateLimited
-	}
+func (s *Service) Ask(ctx context.Context, p *identity.Principal, in AskInput) (*AskResult, error) {
 	in.Question = strings.TrimSpace(in.Question)
 	var v apperr.Validation
 	switch n := utf8.RuneCountInString(in.Question); {
@@ -192,10 +178,7 @@ type FeedbackResult struct {
 
 // SendFeedback stores a verdict on an answer, with the collection's
 // current model. The same rules as asking apply.
-func (s *Service) SendFeedback(ctx context.Context, p *identity.Principal, ip string, in FeedbackInput) (*FeedbackResult, error) {
-	if !s.limiter.allow("feedback:"+rateKey(p, ip), s.now()) {
-		return nil, ErrRateLimited
-	}
+func (s *Service) SendFeedback(ctx context.Context, p *identity.Principal, in FeedbackInput) (*FeedbackResult, error) {
 	in.Question, in.Answer, in.PassageID = strings.TrimSpace(in.Question), strings.TrimSpace(in.Answer), strings.TrimSpace(in.PassageID)
 	var v apperr.Validation
 	if in.Question == "" || utf8.RuneCountInString(in.Question) > qa.MaxQuestionRunes {
@@ -360,31 +343,4 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
-}
-
-// limiter counts requests per key in fixed windows, in memory: a per-node
-// bound that needs no database write per question.
-type limiter struct {
-	max    int
-	window time.Duration
-
-	mu     sync.Mutex
-	start  time.Time
-	counts map[string]int
-}
-
-func newLimiter(max int, window time.Duration) *limiter {
-	return &limiter{max: max, window: window, counts: map[string]int{}}
-}
-
-// allow counts one request of key and reports whether it is within the
-// limit.
-func (l *limiter) allow(key string, t time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if t.Sub(l.start) >= l.window {
-		l.start, l.counts = t, map[string]int{}
-	}
-	l.counts[key]++
-	return l.counts[key] <= l.max
 }

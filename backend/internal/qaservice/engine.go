@@ -108,7 +108,9 @@ func (c *engineCache) index(ctx context.Context, col *Collection) (*qa.Index, er
 		if perr != nil {
 			return nil, apperr.Wrap(ErrIndexUnavailable.Kind, ErrIndexUnavailable.Code, ErrIndexUnavailable.Message, perr)
 		}
-		ix, err = qa.BuildIndex(ctx, dir, ps, nil)
+		// The rebuild serves every later question: a caller giving up
+		// must not waste it.
+		ix, err = qa.BuildIndex(context.WithoutCancel(ctx), dir, ps, nil)
 		if err != nil {
 			return nil, apperr.Wrap(ErrIndexUnavailable.Kind, ErrIndexUnavailable.Code, ErrIndexUnavailable.Message, err)
 		}

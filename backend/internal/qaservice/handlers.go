@@ -29,6 +29,11 @@ func NewHandlers(svc *Service) *Handlers { return &Handlers{svc: svc} }
 var askAccess = api.Access{Anonymous: true, Authenticated: true, Scopes: []identity.Scope{identity.ScopeQAAsk},
 	Note: "anonymous callers: public collections only (401 otherwise); API tokens need the qa:ask scope (403 otherwise)"}
 
+// askRate bounds, per caller and node, the questions (and the feedback):
+// a person asks a few a minute; a script looping on the endpoint is slowed
+// down before it monopolises the engine.
+var askRate = &api.RateLimit{PerMinute: 60, Burst: 20}
+
 // askBodyLimit bounds question and feedback bodies (a question is at most
 // 1000 characters).
 const askBodyLimit = 16 << 10
@@ -56,10 +61,10 @@ func (h *Handlers) Routes() []api.Route {
 	return []api.Route{
 		{Method: http.MethodPost, Path: "/api/v1/qa/ask", OperationID: "askQuestion",
 			Summary: "Ask a question on a collection: answers with their passage and code-point offsets", Tags: tags, Access: askAccess,
-			Request: AskInput{}, BodyLimit: askBodyLimit, Responses: []api.Response{{Status: 200, Body: AskResult{}}}, Handler: h.ask},
+			Request: AskInput{}, BodyLimit: askBodyLimit, Responses: []api.Response{{Status: 200, Body: AskResult{}}}, RateLimit: askRate, Handler: h.ask},
 		{Method: http.MethodPost, Path: "/api/v1/qa/feedback", OperationID: "sendQAFeedback",
 			Summary: "Say whether an answer was useful", Tags: tags, Access: askAccess,
-			Request: FeedbackInput{}, BodyLimit: askBodyLimit, Responses: []api.Response{{Status: 201, Body: FeedbackResult{}}}, Handler: h.feedback},
+			Request: FeedbackInput{}, BodyLimit: askBodyLimit, Responses: []api.Response{{Status: 201, Body: FeedbackResult{}}}, RateLimit: askRate, Handler: h.feedback},
 		{Method: http.MethodGet, Path: "/api/v1/qa/feedback", OperationID: "listQAFeedback",
 			Summary: "The answers judged not useful and the questions without answer (or the useful ones), newest first", Tags: tags,
 			Access: api.Moderators, Request: FeedbackQuery{}, Responses: []api.Response{{Status: 200, Body: []FeedbackView{}}}, Handler: h.listFeedback},
@@ -108,7 +113,7 @@ func (h *Handlers) ask(c echo.Context) error {
 	if err := api.BindJSON(c, &in); err != nil {
 		return err
 	}
-	res, err := h.svc.Ask(c.Request().Context(), principal(c), c.RealIP(), in)
+	res, err := h.svc.Ask(c.Request().Context(), principal(c), in)
 	if err != nil {
 		return err
 	}
@@ -121,7 +126,7 @@ func (h *Handlers) feedback(c echo.Context) error {
 	if err := api.BindJSON(c, &in); err != nil {
 		return err
 	}
-	res, err := h.svc.SendFeedback(c.Request().Context(), principal(c), c.RealIP(), in)
+	res, err := h.svc.SendFeedback(c.Request().Context(), principal(c), in)
 	if err != nil {
 		return err
 	}

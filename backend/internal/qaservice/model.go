@@ -16,7 +16,7 @@
 //     each collection answers with;
 //   - asking: open to signed-in users, to API tokens with qa:ask, and to
 //     anonymous visitors on public collections, rate-limited per user or
-//     address; answers carry their passage and code-point offsets;
+//     address (api.RateLimit on the routes); answers carry their passage and code-point offsets;
 //   - feedback: useful or not, and the questions without answer, which
 //     moderators review and can send to a campaign as a paragraph to
 //     annotate.
@@ -246,7 +246,6 @@ var (
 	ErrNoTrainFile        = apperr.New(apperr.Unprocessable, "release_without_questions", "the release has no train.json file to train from")
 	ErrPrivateCollection  = apperr.New(apperr.Unauthenticated, "unauthenticated", "sign in to ask questions on this collection")
 	ErrScope              = apperr.New(apperr.Forbidden, "insufficient_scope", "asking questions with an API token needs the qa:ask scope")
-	ErrRateLimited        = apperr.New(apperr.RateLimited, "too_many_questions", "too many questions in a short time; wait a minute")
 	ErrBadUpload          = apperr.New(apperr.Unprocessable, "unreadable_upload", "the file is neither a zip of .txt files nor a SQuAD v1.1 JSON file")
 	ErrEmptyUpload        = apperr.New(apperr.Unprocessable, "empty_upload", "the file holds no text to index")
 	ErrZipBomb            = apperr.New(apperr.Unprocessable, "archive_refused", "the archive was refused: too many entries, too large once decompressed, or compressed beyond what real texts allow")

@@ -64,15 +64,7 @@ type Deps struct {
 	DataDir string
 	// MaxUploadBytes limits uploaded collections.
 	MaxUploadBytes int64
-	// AsksPerMinute bounds the questions (and feedback) of one user or
-	// address per minute on this node; 0 means DefaultAsksPerMinute.
-	AsksPerMinute int
 }
-
-// DefaultAsksPerMinute is the per-user (or per-address) rate of questions
-// a node accepts: a person asks a few a minute; a script looping on the
-// endpoint is slowed down.
-const DefaultAsksPerMinute = 30
 
 // Service is the qa domain: collections, the model registry, asking and
 // feedback.
@@ -89,19 +81,14 @@ type Service struct {
 	stagingDir string
 	maxUpload  int64
 	cache      *engineCache
-	limiter    *limiter
 	now        func() time.Time
 }
 
 // NewService builds the service; SetJobs connects the job queue.
 func NewService(d Deps) *Service {
-	rate := d.AsksPerMinute
-	if rate <= 0 {
-		rate = DefaultAsksPerMinute
-	}
 	s := &Service{store: NewStore(d.DB), db: d.DB, releases: d.Releases, campaigns: d.Campaigns, importer: d.Importer, blobs: d.Blobs,
 		log: d.Log, indexDir: filepath.Join(d.DataDir, "qa", "collections"), stagingDir: filepath.Join(d.DataDir, "staging"),
-		maxUpload: d.MaxUploadBytes, limiter: newLimiter(rate, time.Minute), now: now}
+		maxUpload: d.MaxUploadBytes, now: now}
 	s.cache = newEngineCache(s)
 	return s
 }

@@ -147,13 +147,17 @@ func (s *Service) train(ctx context.Context, m *Model, params TrainParams, p *jo
 		switch tp.Stage {
 		case qa.StageTrain:
 			if stage != fmt.Sprintf("train-%d", tp.Epoch) {
+				// One progress bar per epoch; the message says which.
 				stage = fmt.Sprintf("train-%d", tp.Epoch)
-				p.Stage(ctx, fmt.Sprintf("train %d/%d", tp.Epoch, tp.Epochs), int64(tp.Total))
+				p.Stage(ctx, "train", int64(tp.Total))
+				if tp.Epoch == 1 {
+					p.Message(ctx, fmt.Sprintf("epoch 1/%d", tp.Epochs))
+				}
 			}
 			p.Set(ctx, int64(tp.Done))
 		case qa.StageEvaluate:
 			pt := CurvePoint{Epoch: tp.Epoch, Loss: tp.Loss}
-			msg := fmt.Sprintf("epoch %d/%d: loss %.3f", tp.Epoch, tp.Epochs, tp.Loss)
+			msg := fmt.Sprintf("epoch %d/%d done: loss %.3f", tp.Epoch, tp.Epochs, tp.Loss)
 			if tp.Dev != nil {
 				f1, em := tp.Dev.F1Fr, tp.Dev.ExactMatchFr
 				pt.DevF1, pt.DevEM = &f1, &em

@@ -1352,6 +1352,8 @@ export interface paths {
         /**
          * Ask a question on a collection: answers with their passage and code-point offsets
          * @description Access: anyone; API tokens with scope qa:ask. anonymous callers: public collections only (401 otherwise); API tokens need the qa:ask scope (403 otherwise).
+         *
+         *     Rate limit: 60 calls a minute per caller and node (bursts of 20); beyond, 429 with Retry-After.
          */
         post: operations["askQuestion"];
         delete?: never;
@@ -1480,6 +1482,8 @@ export interface paths {
         /**
          * Say whether an answer was useful
          * @description Access: anyone; API tokens with scope qa:ask. anonymous callers: public collections only (401 otherwise); API tokens need the qa:ask scope (403 otherwise).
+         *
+         *     Rate limit: 60 calls a minute per caller and node (bursts of 20); beyond, 429 with Retry-After.
          */
         post: operations["sendQAFeedback"];
         delete?: never;
