@@ -225,7 +225,9 @@ func (s *Service) Skip(ctx context.Context, p *identity.Principal, paragraphID i
 		v.Add("reason", "must be one of "+strings.Join(SkipReasons, ", "))
 		return v.Err()
 	}
-	if _, _, err := s.paragraphFor(ctx, p, paragraphID); err != nil {
+	// Passages of entity campaigns are skipped the same way (their task
+	// query honours paragraph_skips too).
+	if _, _, err := s.paragraphFor(ctx, p, paragraphID); err != nil && !errors.Is(err, ErrNotQA) {
 		return err
 	}
 	return s.store.db.Transaction(ctx, func(tx *gorm.DB) error {
