@@ -53,6 +53,7 @@ type uploadForm struct {
 	Name        string         `formData:"name" required:"true"`
 	Description string         `formData:"description"`
 	Public      bool           `formData:"public" description:"true: anonymous visitors may ask"`
+	SourceURL   string         `formData:"source_url" description:"link of each text of a zip: {file} is its name without extension, {id} the part before the first underscore, e.g. https://www.service-public.fr/particuliers/vosdroits/{id}"`
 }
 
 // Routes lists the question-answering routes.
@@ -247,7 +248,7 @@ func (h *Handlers) upload(c echo.Context) error {
 			if int64(len(data)) > h.svc.maxUpload {
 				return uploadError(&http.MaxBytesError{Limit: h.svc.maxUpload})
 			}
-		case "name", "description", "public":
+		case "name", "description", "public", "source_url":
 			b, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
 			if err != nil {
 				return uploadError(err)
@@ -261,6 +262,8 @@ func (h *Handlers) upload(c echo.Context) error {
 				in.Name = string(b)
 			case "description":
 				in.Description = string(b)
+			case "source_url":
+				in.SourceURL = string(b)
 			case "public":
 				pub, err := strconv.ParseBool(strings.TrimSpace(string(b)))
 				if err != nil && strings.TrimSpace(string(b)) != "" {

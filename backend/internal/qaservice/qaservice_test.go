@@ -419,29 +419,37 @@ func TestUploads(t *testing.T) {
 		"__MACOSX/._F1.txt":  "junk",
 		"fiches/vide.txt":    "   \n",
 		"fiches/sans-titre/": "",
-	}, zip.Deflate))
+	}, zip.Deflate), "https://www.service-public.fr/particuliers/vosdroits/{id}")
 	if err != nil {
 		t.Fatal(err)
 	}
 	titles := map[string]string{}
 	for _, p := range ps {
-		titles[p.DocumentID] = p.Title
+		titles[p.DocumentID] = p.Title + " " + p.SourceURL
 	}
-	if len(ps) != 2 || titles["fiches/F1"] != "Carte d’identité" || titles["fiches/F2"] != "Passeport" {
+	if len(ps) != 2 || titles["fiches/F1"] != "Carte d’identité https://www.service-public.fr/particuliers/vosdroits/F1" || titles["fiches/F2"] != "Passeport https://www.service-public.fr/particuliers/vosdroits/F2" {
 		t.Fatalf("passages %+v", ps)
 	}
-	if _, err := qaservice.ParseUpload("notes.txt", []byte("du texte")); err == nil {
+	if got := qaservice.SourceURLFor("https://exemple.fr/{file}", "a/F10009_apa à domicile.txt"); got != "https://exemple.fr/F10009_apa%20%C3%A0%20domicile" {
+		t.Fatalf("source url %q", got)
+	}
+	for tpl, ok := range map[string]bool{"": true, "https://a.fr/{id}": true, "javascript:alert(1)": false, "/relatif/{id}": false} {
+		if qaservice.CheckSourceURL(tpl) != ok {
+			t.Fatalf("CheckSourceURL(%q) != %v", tpl, ok)
+		}
+	}
+	if _, err := qaservice.ParseUpload("notes.txt", []byte("du texte"), ""); err == nil {
 		t.Fatal("a .txt file was accepted")
 	}
-	if _, err := qaservice.ParseUpload("vide.zip", zipOf(t, map[string]string{"a.png": "x"}, zip.Deflate)); err == nil {
+	if _, err := qaservice.ParseUpload("vide.zip", zipOf(t, map[string]string{"a.png": "x"}, zip.Deflate), ""); err == nil {
 		t.Fatal("an archive without text was accepted")
 	}
 	// A zip bomb: a megabyte of zeros per kilobyte.
 	bomb := zipOf(t, map[string]string{"bombe.txt": strings.Repeat("0", 4<<20)}, zip.Deflate)
-	if _, err := qaservice.ParseUpload("bombe.zip", bomb); err == nil || !strings.Contains(err.Error(), "archive_refused") {
+	if _, err := qaservice.ParseUpload("bombe.zip", bomb, ""); err == nil || !strings.Contains(err.Error(), "archive_refused") {
 		t.Fatalf("zip bomb: %v", err)
 	}
-	if _, err := qaservice.ParseUpload("faux.json", []byte(`{"data": 3}`)); err == nil {
+	if _, err := qaservice.ParseUpload("faux.json", []byte(`{"data": 3}`), ""); err == nil {
 		t.Fatal("a bad SQuAD file was accepted")
 	}
 }
@@ -469,7 +477,7 @@ func TestServicePublicFiches(t *testing.T) {
 	mustSucceed(t, mod, tr.JobID)
 
 	var up qaservice.Creation
-	r := mod.Upload("/api/v1/qa/collections/upload", map[string]string{"name": "Fiches service-public.fr"}, "service_public_fr_fiches_txt_v2.zip", data)
+	r := mod.Upload("/api/v1/qa/collections/upload", map[string]string{"name": "Fiches service-public.fr", "source_url": "https://www.service-public.fr/particuliers/vosdroits/{id}"}, "service_public_fr_fiches_txt_v2.zip", data)
 	if r.Status != 201 {
 		t.Fatalf("upload: %d %s", r.Status, r.Body)
 	}
@@ -488,6 +496,9 @@ func TestServicePublicFiches(t *testing.T) {
 	found := false
 	for _, a := range res.Answers {
 		found = found || strings.Contains(strings.ToLower(a.Title+a.Passage), "passeport")
+		if !strings.HasPrefix(a.SourceURL, "https://www.service-public.fr/particuliers/vosdroits/F") {
+			t.Fatalf("source link %q", a.SourceURL)
+		}
 	}
 	if !found {
 		t.Fatalf("no passage about passports: %+v", res.Answers)

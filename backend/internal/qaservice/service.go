@@ -120,6 +120,8 @@ type UploadInput struct {
 	Name        string
 	Description string
 	Public      bool
+	// SourceURL is a link template for the texts of a zip (SourceURLFor).
+	SourceURL string
 }
 
 func validateMeta(v *apperr.Validation, name, description string) {
@@ -169,10 +171,14 @@ func (s *Service) CreateFromUpload(ctx context.Context, p *identity.Principal, i
 	in.Name, in.Description = strings.TrimSpace(in.Name), strings.TrimSpace(in.Description)
 	var v apperr.Validation
 	validateMeta(&v, in.Name, in.Description)
+	in.SourceURL = strings.TrimSpace(in.SourceURL)
+	if !CheckSourceURL(in.SourceURL) {
+		v.Add("source_url", "must be an http(s) address, where {file} and {id} stand for the file name and its part before the first underscore")
+	}
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	ps, err := ParseUpload(filename, data)
+	ps, err := ParseUpload(filename, data, in.SourceURL)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"path"
 	"strings"
 	"unicode/utf8"
@@ -39,8 +40,9 @@ const (
 // the file name when there is none; other entries are ignored) or a SQuAD
 // v1.1 JSON file (one document per article, one passage per paragraph).
 // Texts are NFC-normalised, as paragraphs are, so that offsets count the
-// code points the reader sees.
-func ParseUpload(filename string, data []byte) ([]qa.Passage, error) {
+// code points the reader sees. sourceURL, when not empty, gives each text
+// file of a zip its source link (see SourceURLFor).
+func ParseUpload(filename string, data []byte, sourceURL string) ([]qa.Passage, error) {
 	ext := strings.ToLower(path.Ext(strings.ReplaceAll(filename, "\\", "/")))
 	var (
 		ps  []qa.Passage
@@ -48,7 +50,7 @@ func ParseUpload(filename string, data []byte) ([]qa.Passage, error) {
 	)
 	switch {
 	case ext == ".zip" || bytes.HasPrefix(data, []byte("PK\x03\x04")):
-		ps, err = passagesFromZip(data)
+		ps, err = passagesFromZip(data, sourceURL)
 	case ext == ".json" || bytes.HasPrefix(bytes.TrimSpace(data), []byte("{")):
 		ps, err = passagesFromSQuAD(data)
 	default:
@@ -84,7 +86,31 @@ func passagesFromSQuAD(data []byte) ([]qa.Passage, error) {
 	return out, nil
 }
 
-func passagesFromZip(data []byte) ([]qa.Passage, error) {
+// SourceURLFor fills a source link template for a text file of an
+// archive: {file} becomes the file name without extension, {id} its part
+// before the first underscore (service-public.fr fiches are named
+// F10009_apa-a-domicile….txt, and their page is …/vosdroits/F10009).
+func SourceURLFor(template, name string) string {
+	if template == "" {
+		return ""
+	}
+	base := strings.TrimSuffix(path.Base(name), path.Ext(name))
+	id, _, _ := strings.Cut(base, "_")
+	r := strings.NewReplacer("{file}", url.PathEscape(base), "{id}", url.PathEscape(id))
+	return r.Replace(template)
+}
+
+// CheckSourceURL validates a source link template: an absolute http(s)
+// URL, placeholders allowed.
+func CheckSourceURL(template string) bool {
+	if template == "" {
+		return true
+	}
+	u, err := url.Parse(SourceURLFor(template, "x_y.txt"))
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && len(template) <= 500
+}
+
+func passagesFromZip(data []byte, sourceURL string) ([]qa.Passage, error) {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		return nil, ErrBadUpload.WithDetails("reason", "not a zip archive")
@@ -139,7 +165,7 @@ func passagesFromZip(data []byte) ([]qa.Passage, error) {
 		if utf8.RuneCountInString(title) > 200 || title == "" {
 			title = strings.TrimSuffix(path.Base(name), path.Ext(name))
 		}
-		out = append(out, qa.PassagesFromText(id, title, text, "", 0)...)
+		out = append(out, qa.PassagesFromText(id, title, text, SourceURLFor(sourceURL, name), 0)...)
 	}
 	return out, nil
 }

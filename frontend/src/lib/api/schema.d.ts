@@ -2293,6 +2293,8 @@ export interface components {
             name: string;
             /** @description true: anonymous visitors may ask */
             public?: boolean;
+            /** @description link of each text of a zip: {file} is its name without extension, {id} the part before the first underscore, e.g. https://www.service-public.fr/particuliers/vosdroits/{id} */
+            source_url?: string;
         };
         JobsView: {
             attempt: number;
