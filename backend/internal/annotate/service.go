@@ -58,9 +58,12 @@ type Service struct {
 	hook      SubmitHook
 	answers   AnswerHook
 	suspended SuspensionChecker
-	log       *slog.Logger
-	leaseFor  time.Duration
-	now       func() time.Time
+	// reviewQueue is told when submissions or reports change a campaign's
+	// review queue.
+	reviewQueue CounterToucher
+	log         *slog.Logger
+	leaseFor    time.Duration
+	now         func() time.Time
 }
 
 // NewService wires the workflows. leaseFor is how long a task stays
@@ -272,7 +275,7 @@ func (s *Service) Report(ctx context.Context, p *identity.Principal, paragraphID
 		return err
 	}
 	s.publishStats(ctx, c.ID)
-	s.publish(ctx, live.ReviewTopic(c.ID), "report", map[string]any{"paragraph_id": para.ID, "reason": reason})
+	s.touchReviewQueue(c.ID)
 	return nil
 }
 
@@ -374,7 +377,7 @@ func (s *Service) Submit(ctx context.Context, p *identity.Principal, paragraphID
 	}
 	if !result.Replayed {
 		s.publishStats(ctx, c.ID)
-		s.publish(ctx, live.ReviewTopic(c.ID), "submitted", map[string]any{"paragraph_id": para.ID, "questions": len(result.QuestionIDs)})
+		s.touchReviewQueue(c.ID)
 	}
 	return &result, nil
 }
@@ -413,9 +416,13 @@ func contains(list []string, v string) bool {
 	return false
 }
 
-func (s *Service) publish(ctx context.Context, topic, typ string, data any) {
-	if _, err := s.pub.Publish(context.WithoutCancel(ctx), topic, typ, data); err != nil {
-		s.log.Warn("live event not published", "topic", topic, "err", err)
+// SetReviewQueue installs what tells moderators that a campaign's review
+// queue changed (coalesced: one event per interval, not one per request).
+func (s *Service) SetReviewQueue(t CounterToucher) { s.reviewQueue = t }
+
+func (s *Service) touchReviewQueue(campaignID int64) {
+	if s.reviewQueue != nil {
+		s.reviewQueue.Touch(campaignID)
 	}
 }
 

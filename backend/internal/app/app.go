@@ -71,6 +71,8 @@ type App struct {
 
 	ownsDB   bool
 	counters *corpus.StatsPublisher
+	// reviewQueue publishes review queue sizes, coalesced.
+	reviewQueue *live.Coalescer
 }
 
 // New opens the database, migrates it and builds the server.
@@ -168,6 +170,14 @@ func (a *App) init(ctx context.Context, opts Options) error {
 	})
 	annotateSvc := annotate.NewService(annotate.NewStore(a.DB), campaignSvc, a.counters, a.Hub, a.Log, a.Config.TaskLease)
 	reviewSvc := review.NewService(review.NewStore(a.DB), campaignSvc, a.Hub, a.counters, a.Log)
+	// Moderators watching a campaign's review topic get its queue size,
+	// coalesced: publishing once per submission made them all wait in turn.
+	a.reviewQueue = live.NewCoalescer(a.Hub, a.Log, 500*time.Millisecond, live.ReviewTopic, "queue", func(ctx context.Context, id int64) (any, error) {
+		n, err := reviewSvc.QueueSize(ctx, id)
+		return map[string]any{"size": n}, err
+	})
+	reviewSvc.SetQueueNotifier(a.reviewQueue)
+	annotateSvc.SetReviewQueue(a.reviewQueue)
 	annotateSvc.SetModeration(reviewSvc, reviewSvc, reviewSvc)
 	entitySvc := entities.NewService(a.DB, campaignSvc, a.NER, reviewSvc, a.counters.Touch, a.Config.TaskLease, a.Log)
 	a.Hub.Authorize("user", func(_ context.Context, p *identity.Principal, t live.Topic) error {
@@ -215,6 +225,7 @@ func (a *App) init(ctx context.Context, opts Options) error {
 func (a *App) Run(ctx context.Context, ready chan<- net.Addr) error {
 	go a.housekeeping(ctx)
 	go a.counters.Run(ctx)
+	go a.reviewQueue.Run(ctx)
 	hubDone := make(chan struct{})
 	go func() {
 		defer close(hubDone)

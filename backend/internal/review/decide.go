@@ -12,7 +12,6 @@ import (
 	"github.com/lab-ia/piaf/backend/internal/apperr"
 	"github.com/lab-ia/piaf/backend/internal/corpus"
 	"github.com/lab-ia/piaf/backend/internal/identity"
-	"github.com/lab-ia/piaf/backend/internal/live"
 )
 
 // Decision is a moderator's verdict on a question and its answer.
@@ -171,10 +170,8 @@ func (s *Service) refreshTrust(tx *gorm.DB, userID int64) error {
 func (s *Service) afterDecision(ctx context.Context, campaignID int64, q *annotate.Question, action, to string) {
 	s.notify(ctx, q.AuthorID, "decision", map[string]any{"question_id": q.ID, "action": action, "state": to})
 	s.counters.Touch(campaignID)
-	if n, err := s.QueueSize(context.WithoutCancel(ctx), campaignID); err == nil {
-		if _, err := s.pub.Publish(context.WithoutCancel(ctx), live.ReviewTopic(campaignID), "queue", map[string]any{"size": n}); err != nil {
-			s.log.Warn("queue size not published", "err", err)
-		}
+	if s.queue != nil {
+		s.queue.Touch(campaignID)
 	}
 }
 

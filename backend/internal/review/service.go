@@ -32,9 +32,11 @@ type Service struct {
 	campaigns *corpus.Service
 	pub       Publisher
 	counters  CounterToucher
-	log       *slog.Logger
-	claimFor  time.Duration
-	now       func() time.Time
+	// queue is told when decisions change a campaign's review queue.
+	queue    CounterToucher
+	log      *slog.Logger
+	claimFor time.Duration
+	now      func() time.Time
 }
 
 // NewService wires moderation.
@@ -42,6 +44,11 @@ func NewService(store *Store, campaigns *corpus.Service, pub Publisher, counters
 	return &Service{store: store, campaigns: campaigns, pub: pub, counters: counters, log: log, claimFor: 5 * time.Minute,
 		now: func() time.Time { return time.Now().UTC() }}
 }
+
+// SetQueueNotifier installs what tells moderators, coalesced, that a
+// campaign's review queue changed (its size is recomputed once per
+// interval, not after every decision).
+func (s *Service) SetQueueNotifier(t CounterToucher) { s.queue = t }
 
 // Typed errors of moderation.
 var (

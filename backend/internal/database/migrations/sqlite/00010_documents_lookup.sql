@@ -4,6 +4,10 @@
 -- lookup scanned the campaign's documents, and a large import was
 -- quadratic (hours for 100 MB).
 CREATE INDEX documents_lookup_idx ON documents (campaign_id, title, source_url);
+-- Every task request first looks for the contributor's current lease:
+-- without this index it filtered all of the campaign's open paragraphs.
+CREATE INDEX paragraphs_lease_idx ON paragraphs (lease_user_id, campaign_id) WHERE lease_user_id IS NOT NULL;
 
 -- +goose Down
+DROP INDEX paragraphs_lease_idx;
 DROP INDEX documents_lookup_idx;
