@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { startServer, launchBrowser, newPage, screenshot } from '../lib/harness.js';
 import { expectNoA11yViolations } from '../lib/axe.js';
 import { apiSession, cpIndex } from '../lib/api.js';
-import { seedNerCampaign, sessionHeaders } from '../lib/ner.js';
+import { seedNerCampaign, sessionHeaders, waitJob } from '../lib/ner.js';
 
 let server;
 let browser;
@@ -132,4 +132,43 @@ test('an annotator corrects the proposals of a passage with keyboard and mouse; 
 	const { body: accepted } = await moderator.call('GET', `/api/v1/campaigns/${campaign.id}/entity-annotations?state=accepted`);
 	assert.deepEqual(accepted.items.map((i) => i.spans), [expected]);
 	assert.deepEqual(mod.problems, []);
+});
+
+test('a moderator trains a model from the published release of the campaign, watches the job, and activates the model', async () => {
+	const moderator = await apiSession(server, 'moderation@demo.piaf.local', 'demo-moderation-mot-de-passe');
+	const { body: campaigns } = await moderator.call('GET', '/api/v1/campaigns');
+	const campaign = campaigns.find((c) => c.kind === 'ner');
+	const { status, body: created } = await moderator.call('POST', `/api/v1/campaigns/${campaign.id}/releases`, {
+		version: '1.0.0', title: 'Décisions annotées', proportions: { train: 100, dev: 0, test: 0 }
+	});
+	assert.equal(status, 201, JSON.stringify(created));
+	assert.equal((await waitJob(moderator, created.job_id)).state, 'succeeded');
+	assert.equal((await moderator.call('POST', `/api/v1/campaigns/${campaign.id}/releases/1.0.0/publish`)).status, 200);
+
+	const page = await newPage(browser);
+	await signIn(page, 'moderation@demo.piaf.local', 'demo-moderation-mot-de-passe');
+	// The release shows entity counts.
+	await page.goto(`${server.url}/campagnes/${campaign.id}/versions/1.0.0`);
+	await page.getByTestId('split-counts').getByText('Entités').waitFor();
+	await page.getByRole('link', { name: 'Modèles' }).click();
+	await page.waitForURL(/\/modeles$/);
+	await page.getByTestId('models-empty').waitFor();
+	await expectNoA11yViolations(page, 'model registry');
+	await page.getByTestId('train-campaign').selectOption(String(campaign.id));
+	await page.getByTestId('train-release').selectOption('1.0.0');
+	await page.locator('#train-epochs').fill('2');
+	await page.locator('label[for=train-synthetic]').click();
+	await page.getByTestId('train-submit').click();
+	await page.getByTestId('job-state').getByText('Terminé').waitFor({ timeout: 40_000 });
+	const { body: models } = await moderator.call('GET', '/api/v1/ner/models');
+	assert.equal(models.length, 1, JSON.stringify(models));
+	assert.equal(models[0].status, 'ready', JSON.stringify(models[0]));
+	await page.getByTestId(`model-activate-${models[0].id}`).click();
+	await page.getByTestId(`model-${models[0].id}`).getByTestId('model-active').waitFor();
+	const { body: info } = await moderator.call('GET', '/api/v1/pseudonymize/info');
+	assert.equal(info.model_id, models[0].id);
+	await expectNoA11yViolations(page, 'model registry with an active model');
+	await page.getByTestId(`model-deactivate-${models[0].id}`).click();
+	await page.getByTestId(`model-activate-${models[0].id}`).waitFor();
+	assert.deepEqual(page.problems, []);
 });
