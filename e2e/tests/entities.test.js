@@ -68,6 +68,10 @@ test('an annotator corrects the proposals of a passage with keyboard and mouse; 
 	assert.match(await dubois.textContent(), /PER\s90\s%/);
 	assert.equal(await page.getByTestId('entities-submit').isDisabled(), true);
 	await expectNoA11yViolations(page, 'entity annotation screen');
+	await page.setViewportSize({ width: 360, height: 800 });
+	assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), 'no horizontal scroll at 360 px');
+	await screenshot(page, 'entites-360');
+	await page.setViewportSize({ width: 1280, height: 720 });
 
 	// Keyboard: from "M", → selects the proposal "Jean-Marc Dubois", Enter accepts it.
 	await clickWord(page, 'M');
@@ -131,6 +135,13 @@ test('an annotator corrects the proposals of a passage with keyboard and mouse; 
 	await mod.getByTestId(`entity-reopen-${id}`).waitFor();
 	const { body: accepted } = await moderator.call('GET', `/api/v1/campaigns/${campaign.id}/entity-annotations?state=accepted`);
 	assert.deepEqual(accepted.items.map((i) => i.spans), [expected]);
+	// A correction: Lyon is not wanted after all.
+	await mod.getByTestId(`entity-edit-${id}-open`).click();
+	await mod.getByTestId(`entity-edit-list-${id}-item`).and(mod.locator('[data-label=LOC]')).first().getByTestId(`entity-edit-list-${id}-delete`).click();
+	await mod.getByTestId(`entity-save-${id}`).click();
+	await mod.getByTestId(`entity-reopen-${id}`).waitFor();
+	const { body: edited } = await moderator.call('GET', `/api/v1/campaigns/${campaign.id}/entity-annotations?state=accepted`);
+	assert.deepEqual(edited.items[0].spans.map((s) => [s.start, s.end, s.label]), [expected[0], expected[2]].map((s) => [s.start, s.end, s.label]));
 	assert.deepEqual(mod.problems, []);
 });
 
