@@ -189,6 +189,15 @@ func TestCollectionModelAndAsk(t *testing.T) {
 		if m.Metrics.TestQuestions == 0 || m.Metrics.Test.Count != m.Metrics.TestQuestions || m.Metrics.Test.F1Fr < 50 {
 			t.Fatalf("test metrics %+v %+v", m.Metrics, m.Metrics.Test)
 		}
+		// The blob garbage collection keeps the model file.
+		env.App.Releases.CollectGarbage(context.Background(), 0)
+		var key string
+		env.DB.Gorm.Raw(`SELECT blob_key FROM qa_models WHERE id = ?`, m.ID).Scan(&key)
+		if obj, err := env.App.Blobs.Open(context.Background(), key); err != nil {
+			t.Fatalf("model blob collected: %v", err)
+		} else {
+			obj.Close()
+		}
 		var models []qaservice.ModelView
 		mod.Must(200, "GET", "/api/v1/qa/models", nil).JSON(t, &models)
 		if len(models) != 1 {
