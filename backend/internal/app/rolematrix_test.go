@@ -60,7 +60,7 @@ var expectedAccess = map[string]string{
 	// the qaservice package), collections and models are the moderators'
 	"askQuestion": anyone, "sendQAFeedback": anyone, "listQACollections": anyone, "getQACollection": anyone,
 	"listQAFeedback": mods, "createQAFeedbackTask": mods, "createQACollection": mods, "uploadQACollection": mods,
-	"reindexQACollection": mods, "setQACollectionModel": mods, "listQAModels": mods, "trainQAModel": mods, "getQAModel": mods,
+	"reindexQACollection": mods, "updateQACollection": mods, "deleteQACollection": mods, "setQACollectionModel": mods, "listQAModels": mods, "trainQAModel": mods, "getQAModel": mods,
 	// annotation
 	"nextTask": signedIn, "renewLease": signedIn, "releaseLease": signedIn, "skipParagraph": signedIn,
 	"reportParagraph": signedIn, "submitParagraph": signedIn, "nextAnswerTask": signedIn, "answerQuestion": signedIn,

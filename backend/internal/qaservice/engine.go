@@ -128,6 +128,18 @@ func (c *engineCache) index(ctx context.Context, col *Collection) (*qa.Index, er
 	return ix, nil
 }
 
+// forget closes a deleted collection's index.
+func (c *engineCache) forget(collectionID int64) {
+	c.mu.Lock()
+	old := c.indexes[collectionID]
+	delete(c.indexes, collectionID)
+	delete(c.building, collectionID)
+	c.mu.Unlock()
+	if old != nil {
+		old.ix.Close()
+	}
+}
+
 // model returns a ready model's reader, loading it from the blob store
 // once.
 func (c *engineCache) model(ctx context.Context, id int64) (*qa.Model, error) {

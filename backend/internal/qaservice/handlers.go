@@ -43,6 +43,11 @@ type setModelBody struct {
 	SetModelInput
 }
 
+type updateBody struct {
+	api.IDPath
+	UpdateInput
+}
+
 type taskBody struct {
 	api.IDPath
 	TaskInput
@@ -86,6 +91,12 @@ func (h *Handlers) Routes() []api.Route {
 			Summary: "Make a collection of an uploaded zip of .txt files or SQuAD file (indexed by a job)", Tags: tags, Access: api.Moderators,
 			Request: uploadForm{}, RequestContentType: "multipart/form-data", BodyLimit: h.svc.maxUpload,
 			Responses: []api.Response{{Status: 201, Body: Creation{}}}, Handler: h.upload},
+		{Method: http.MethodPatch, Path: "/api/v1/qa/collections/{id}", OperationID: "updateQACollection",
+			Summary: "Rename a collection, change its description, make it public or private", Tags: tags, Access: api.Moderators,
+			Request: updateBody{}, Responses: []api.Response{{Status: 200, Body: CollectionView{}}}, Handler: h.updateCollection},
+		{Method: http.MethodDelete, Path: "/api/v1/qa/collections/{id}", OperationID: "deleteQACollection",
+			Summary: "Delete a collection with its passages and feedback", Tags: tags, Access: api.Moderators,
+			Request: api.IDPath{}, Responses: []api.Response{{Status: 204}}, Handler: h.deleteCollection},
 		{Method: http.MethodPost, Path: "/api/v1/qa/collections/{id}/reindex", OperationID: "reindexQACollection",
 			Summary: "Index a collection again (a campaign's new paragraphs join it)", Tags: tags, Access: api.Moderators,
 			Request: api.IDPath{}, Responses: []api.Response{{Status: 202, Body: Creation{}}}, Handler: h.reindex},
@@ -203,6 +214,33 @@ func (h *Handlers) createCollection(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusCreated, res)
+}
+
+func (h *Handlers) updateCollection(c echo.Context) error {
+	id, err := api.PathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in UpdateInput
+	if err := api.BindJSON(c, &in); err != nil {
+		return err
+	}
+	v, err := h.svc.UpdateCollection(c.Request().Context(), principal(c), id, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v)
+}
+
+func (h *Handlers) deleteCollection(c echo.Context) error {
+	id, err := api.PathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := h.svc.DeleteCollection(c.Request().Context(), principal(c), id); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
 }
 
 var errNotMultipart = apperr.New(apperr.Unsupported, "unsupported_media_type", "send the file as multipart/form-data")

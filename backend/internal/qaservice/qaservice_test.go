@@ -361,11 +361,39 @@ func TestCollectionModelAndAsk(t *testing.T) {
 			t.Fatalf("rebuilt index: %d %s", r.Status, r.Body)
 		}
 
+		// Made public, the collection opens to anonymous visitors; renamed
+		// with a bad name, it is refused.
+		var upd qaservice.CollectionView
+		mod.Must(200, "PATCH", fmt.Sprintf("/api/v1/qa/collections/%d", col.ID), map[string]any{"public": true, "description": "Établissements"}).JSON(t, &upd)
+		if !upd.Public || upd.Description != "Établissements" || upd.Name != "Hôpitaux" {
+			t.Fatalf("updated %+v", upd)
+		}
+		if r := ask(anon, "hopitaux", "Qui a fondé l’hôpital d’Évry ?"); r.Status != 200 {
+			t.Fatalf("anonymous on a collection made public: %d %s", r.Status, r.Body)
+		}
+		if r := mod.Do("PATCH", fmt.Sprintf("/api/v1/qa/collections/%d", col.ID), map[string]any{"name": " "}); r.Status != 422 {
+			t.Fatalf("blank name: %d", r.Status)
+		}
+		if r := contrib.Do("PATCH", fmt.Sprintf("/api/v1/qa/collections/%d", col.ID), map[string]any{"public": false}); r.Status != 403 {
+			t.Fatalf("contributor updates: %d", r.Status)
+		}
+
 		// Unchoosing the model stops answering.
 		mod.Must(200, "PUT", fmt.Sprintf("/api/v1/qa/collections/%d/model", col.ID), map[string]any{"model_id": nil})
 		if r := ask(contrib, "hopitaux", "Qui a fondé l’hôpital d’Évry ?"); r.Status != 409 {
 			t.Fatalf("without model: %d", r.Status)
 		}
+
+		// Deleted with its passages and feedback; the model stays.
+		mod.Must(204, "DELETE", fmt.Sprintf("/api/v1/qa/collections/%d", col.ID), nil)
+		if r := ask(contrib, "hopitaux", "Qui ?"); r.Status != 404 {
+			t.Fatalf("deleted collection: %d", r.Status)
+		}
+		if n := env.Count("qa_passages", "collection_id = ?", col.ID) + env.Count("qa_feedback", "collection_id = ?", col.ID); n != 0 {
+			t.Fatalf("%d rows left", n)
+		}
+		mod.Must(200, "GET", fmt.Sprintf("/api/v1/qa/models/%d", m.ID), nil)
+		mod.Must(404, "DELETE", fmt.Sprintf("/api/v1/qa/collections/%d", col.ID), nil)
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -307,6 +308,60 @@ func (s *Service) GetCollection(ctx context.Context, p *identity.Principal, ref 
 	}
 	v := c.view(name)
 	return &v, nil
+}
+
+// UpdateInput changes a collection's description or audience; absent
+// fields are kept.
+type UpdateInput struct {
+	Name        *string `json:"name,omitempty" minLength:"1" maxLength:"100"`
+	Description *string `json:"description,omitempty" maxLength:"2000"`
+	Public      *bool   `json:"public,omitempty" description:"anonymous visitors may ask"`
+}
+
+// UpdateCollection renames a collection, changes its description or makes
+// it public or private (at once for the next questions).
+func (s *Service) UpdateCollection(ctx context.Context, p *identity.Principal, id int64, in UpdateInput) (*CollectionView, error) {
+	col, err := s.store.collection(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	name, description := col.Name, col.Description
+	if in.Name != nil {
+		name = strings.TrimSpace(*in.Name)
+	}
+	if in.Description != nil {
+		description = strings.TrimSpace(*in.Description)
+	}
+	var v apperr.Validation
+	validateMeta(&v, name, description)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	fields := map[string]any{"name": name, "description": description}
+	if in.Public != nil {
+		fields["public"] = *in.Public
+	}
+	if err := s.store.updateCollection(ctx, id, fields); err != nil {
+		return nil, err
+	}
+	return s.GetCollection(ctx, p, strconv.FormatInt(id, 10))
+}
+
+// DeleteCollection removes a collection with its passages and feedback,
+// and this node's index files (other nodes' copies are never opened again:
+// their directory names hold the collection id, which is not reused).
+func (s *Service) DeleteCollection(ctx context.Context, p *identity.Principal, id int64) error {
+	col, err := s.store.collection(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := s.db.WithContext(ctx).Delete(&Collection{}, col.ID).Error; err != nil {
+		return err
+	}
+	s.cache.forget(col.ID)
+	s.removeOldIndexes(col.ID, col.IndexVersion+1)
+	s.log.Info("qa collection deleted", "collection", col.ID, "slug", col.Slug, "by", p.UserID)
+	return nil
 }
 
 // SetModelInput chooses the model a collection answers with.
