@@ -127,6 +127,23 @@ test('a moderator makes a collection of a campaign, trains a model from its rele
 	await screenshot(volunteer, 'qa-ask');
 	assert.deepEqual(volunteer.problems, []);
 
+	// Anonymous visitors find no collection until the moderator makes it
+	// public; then they may ask too.
+	const visitor = await newPage(browser);
+	await visitor.goto(server.url + '/questions');
+	await visitor.getByTestId('qa-no-collection').waitFor();
+	await expectNoA11yViolations(visitor, 'ask page without public collection');
+	await page.goto(server.url + '/collections');
+	await page.getByTestId('collection-public-hopitaux-de-france').click();
+	await page.getByText('est désormais publique').first().waitFor();
+	await visitor.reload();
+	await visitor.getByTestId('qa-question').fill('Qui a fondé l’hôpital de Brest ?');
+	await visitor.getByTestId('qa-submit').click();
+	await visitor.getByTestId('qa-answer-0').waitFor();
+	assert.equal(await visitor.getByTestId('qa-answer-0').getByTestId('qa-mark').textContent(), founders[towns.indexOf('Brest') % founders.length]);
+	assert.deepEqual(visitor.problems, []);
+	assert.deepEqual(page.problems, []);
+
 	const { body: useful } = await moderator.call('GET', '/api/v1/qa/feedback?useful=true');
 	assert.equal(useful.length, 1);
 	assert.equal(useful[0].answer, year);
