@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
 	plugins: [sveltekit()],
+	// Component tests mount Svelte's browser build in jsdom.
+	resolve: (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.VITEST ? { conditions: ['browser'] } : undefined,
 	css: {
 		// DSFR's CSS carries Internet Explorer hacks (min-width:0\0) that
 		// Lightning CSS rejects; recovering drops just those rules.
