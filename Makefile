@@ -12,7 +12,7 @@ OPENAPI   := frontend/src/lib/api/openapi.json
 
 export PIAF_SHARED_DATA ?= $(abspath ../shared/data)
 
-.PHONY: help run build build-go frontend deps api test test-go test-fuzz test-frontend test-e2e bench lint clean
+.PHONY: help run build build-go frontend deps api test test-go test-fuzz test-frontend test-e2e screenshots bench lint clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -66,6 +66,12 @@ test-e2e: frontend ## Browser tests (Playwright driving /usr/bin/chromium) again
 	$(GO) build -o bin/piaf-devtools ./backend/cmd/piaf-devtools
 	CGO_ENABLED=0 $(GO) build -tags piaftest -o bin/piaf-e2e ./backend/cmd/piaf
 	PIAF_BIN=$(abspath bin/piaf-e2e) PIAF_DEVTOOLS_BIN=$(abspath bin/piaf-devtools) npm test -w e2e
+
+SCREENSHOTS := home-fr annoter moderation release entites pseudonymiser qa-models home-dark campagnes-360
+
+screenshots: ## Copy the README's screenshots from the last browser test run (e2e/artifacts) into docs/screenshots
+	@mkdir -p docs/screenshots
+	@for n in $(SCREENSHOTS); do cp e2e/artifacts/$$n.png docs/screenshots/$$n.png || exit 1; done
 
 bench: ## Benchmarks (see docs/BENCHMARKS.md)
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
