@@ -170,7 +170,8 @@ test('a moderator trains a model from the published release of the campaign, wat
 	await page.locator('#train-epochs').fill('2');
 	await page.locator('label[for=train-synthetic]').click();
 	await page.getByTestId('train-submit').click();
-	await page.getByTestId('job-state').getByText('Terminé').waitFor({ timeout: 40_000 });
+	await page.getByTestId('job-state').getByText(/Terminé|Échec|Annulé/).waitFor({ timeout: 60_000 });
+	assert.equal(await page.getByTestId('job-state').textContent().then((t) => t.trim()), 'Terminé', await page.locator('.job-progress').textContent());
 	const { body: models } = await moderator.call('GET', '/api/v1/ner/models');
 	assert.equal(models.length, 1, JSON.stringify(models));
 	assert.equal(models[0].status, 'ready', JSON.stringify(models[0]));

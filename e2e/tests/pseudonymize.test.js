@@ -82,7 +82,8 @@ test('a consumer pseudonymises a pasted text after rejecting a false entity, the
 	writeFileSync(archive, zip({ 'a.txt': 'Courrier de M. Paul Leroy.', 'b.docx': readFileSync(file) }));
 	await page.getByTestId('pseudo-batch-file').setInputFiles(archive);
 	await page.getByTestId('pseudo-batch-start').click();
-	await page.getByTestId('job-state').getByText('Terminé').waitFor({ timeout: 30_000 });
+	await page.getByTestId('job-state').getByText(/Terminé|Échec|Annulé/).waitFor({ timeout: 60_000 });
+	assert.equal(await page.getByTestId('job-state').textContent().then((t) => t.trim()), 'Terminé', await page.locator('.job-progress').textContent());
 	const [batch] = await Promise.all([page.waitForEvent('download'), page.getByTestId('pseudo-batch-download').click()]);
 	const files = unzip(readFileSync(await batch.path()));
 	const names = Object.keys(files);
