@@ -14,7 +14,7 @@ export type LiveEvent = {
 
 type Handler = (event: LiveEvent) => void;
 
-type Subscription = { lastSeq: number | null; handlers: Set<Handler> };
+type Subscription = { lastSeq: number | null; handlers: Set<Handler>; ready: Set<() => void> };
 
 export type LiveState = 'idle' | 'connecting' | 'open' | 'offline';
 
@@ -31,20 +31,27 @@ class LiveConnection {
 	private attempt = 0;
 	private timer: ReturnType<typeof setTimeout> | null = null;
 
-	/** Follows a topic; returns the function that stops following it. */
-	subscribe(topic: string, handler: Handler): () => void {
+	/**
+	 * Follows a topic; returns the function that stops following it.
+	 * onready runs each time the server confirms the subscription: a
+	 * component that read the state by REST before can read it again then,
+	 * so that nothing published in between is missed.
+	 */
+	subscribe(topic: string, handler: Handler, onready?: () => void): () => void {
 		let sub = this.subs.get(topic);
 		if (!sub) {
-			sub = { lastSeq: null, handlers: new Set() };
+			sub = { lastSeq: null, handlers: new Set(), ready: new Set() };
 			this.subs.set(topic, sub);
 			this.send({ type: 'subscribe', topic });
 		}
 		sub.handlers.add(handler);
+		if (onready) sub.ready.add(onready);
 		this.ensureOpen();
 		return () => {
 			const s = this.subs.get(topic);
 			if (!s) return;
 			s.handlers.delete(handler);
+			if (onready) s.ready.delete(onready);
 			if (s.handlers.size === 0) {
 				this.subs.delete(topic);
 				this.send({ type: 'unsubscribe', topic });
@@ -104,6 +111,7 @@ class LiveConnection {
 		if (!sub) return;
 		if (msg.type === 'subscribed') {
 			if (sub.lastSeq === null) sub.lastSeq = msg.seq;
+			for (const f of sub.ready) f();
 			return;
 		}
 		if (msg.type === 'error') {
