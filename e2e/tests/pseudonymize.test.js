@@ -52,6 +52,9 @@ test('a consumer pseudonymises a pasted text after rejecting a false entity, the
 	assert.equal(await page.getByTestId('pseudo-run').isDisabled(), true);
 	await page.getByTestId('pseudo-accept-all').click();
 	await expectNoA11yViolations(page, 'pseudonymisation review');
+	await page.setViewportSize({ width: 360, height: 800 });
+	assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), 'no horizontal scroll at 360 px');
+	await page.setViewportSize({ width: 1280, height: 720 });
 	await page.getByTestId('pseudo-run').click();
 	const output = page.getByTestId('pseudo-output');
 	await output.waitFor();
