@@ -99,6 +99,11 @@ test('an annotator corrects the proposals of a passage with keyboard and mouse; 
 	await page.getByTestId('label-LOC').click();
 	await page.getByTestId(testid('Lyon')).waitFor();
 	await page.getByTestId('entities-pending').getByText('Toutes les entités sont vérifiées.').waitFor();
+	// A reload loses nothing.
+	await page.reload();
+	await page.getByTestId(testid('Lyon')).waitFor();
+	assert.equal(await page.getByTestId(testid('Jean Jaurès')).count(), 0);
+	assert.equal(await page.getByTestId(testid('Jean-Marc Dubois')).getAttribute('data-pending'), 'false');
 	await screenshot(page, 'entites');
 	await expectNoA11yViolations(page, 'entity annotation screen, corrected');
 	await page.getByTestId('entities-submit').click();
