@@ -54,3 +54,37 @@ test('an unknown page shows a helpful 404 and unknown API paths answer JSON', as
 	const body = await res.json();
 	assert.equal(body.error.code, 'not_found');
 });
+
+test('light and dark themes: the system choice by default, the person’s choice kept, accessible in both', async () => {
+	const context = await browser.newContext({ locale: 'fr-FR', colorScheme: 'dark' });
+	const page = await context.newPage();
+	await page.goto(server.url + '/');
+	await page.getByTestId('home-title').waitFor();
+	await page.waitForFunction(() => document.documentElement.getAttribute('data-fr-theme') === 'dark');
+	await expectNoA11yViolations(page, 'home (dark, system)');
+	await screenshot(page, 'home-dark');
+	await page.getByTestId('theme-select').selectOption('light');
+	assert.equal(await page.getAttribute('html', 'data-fr-theme'), 'light');
+	await page.reload();
+	await page.getByTestId('home-title').waitFor();
+	await page.waitForFunction(() => document.documentElement.getAttribute('data-fr-theme') === 'light');
+	assert.equal(await page.getByTestId('theme-select').inputValue(), 'light');
+	await page.getByTestId('theme-select').selectOption('dark');
+	await page.goto(server.url + '/campagnes');
+	await page.waitForFunction(() => document.documentElement.getAttribute('data-fr-theme') === 'dark');
+	await expectNoA11yViolations(page, 'campaigns (dark)');
+	await context.close();
+});
+
+test('the public pages fit a 360 px wide screen without horizontal scrolling', async () => {
+	const context = await browser.newContext({ locale: 'fr-FR', viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+	const page = await context.newPage();
+	for (const path of ['/', '/campagnes', '/jeux-de-donnees', '/connexion', '/inscription']) {
+		await page.goto(server.url + path, { waitUntil: 'networkidle' });
+		await page.locator('main, #main, [role="main"]').first().waitFor();
+		const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+		assert.ok(overflow <= 0, `${path} is ${overflow} px wider than a 360 px screen`);
+	}
+	await screenshot(page, 'campagnes-360');
+	await context.close();
+});

@@ -13,16 +13,27 @@ export type SessionInfo = Schemas['AuthSessionInfo'];
 export type ErrorBody = Schemas['ApiErrorBody'];
 
 let csrfToken = '';
+// Settled once the session (and its token) is first known: a page opened
+// directly may send a state-changing request before the layout's session
+// request has answered, and must then wait for the token rather than be
+// refused.
+let sessionKnown: () => void;
+const sessionReady = new Promise<void>((resolve) => (sessionKnown = resolve));
 
 /** Remembers the CSRF token of the current session. */
 export function setCSRFToken(token: string | undefined): void {
 	csrfToken = token ?? '';
+	sessionKnown();
 }
 
 const csrf: Middleware = {
-	onRequest({ request }) {
-		if (csrfToken && !['GET', 'HEAD', 'OPTIONS'].includes(request.method)) {
-			request.headers.set('X-CSRF-Token', csrfToken);
+	async onRequest({ request, schemaPath }) {
+		if (!['GET', 'HEAD', 'OPTIONS'].includes(request.method)) {
+			// Signing in needs no token; everything else waits for the session.
+			if (!csrfToken && schemaPath !== '/api/v1/auth/login' && schemaPath !== '/api/v1/auth/signup') {
+				await Promise.race([sessionReady, new Promise((resolve) => setTimeout(resolve, 5000))]);
+			}
+			if (csrfToken) request.headers.set('X-CSRF-Token', csrfToken);
 		}
 		return request;
 	}
