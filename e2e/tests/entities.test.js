@@ -134,6 +134,7 @@ test('an annotator corrects the proposals of a passage with keyboard and mouse; 
 	assert.deepEqual(await items.evaluateAll((els) => els.map((e) => [Number(e.dataset.start), Number(e.dataset.end), e.dataset.label])), expected.map((s) => [s.start, s.end, s.label]));
 	assert.ok(await mod.evaluate(() => document.documentElement.scrollWidth <= 360), 'no horizontal scroll at 360 px');
 	await expectNoA11yViolations(mod, 'entity review page');
+	await screenshot(mod, 'moderation-entites');
 	await mod.getByTestId(`entity-history-${id}`).click();
 	await mod.getByTestId(`entity-history-list-${id}`).waitFor();
 	await mod.getByTestId(`entity-accept-${id}`).click();
@@ -175,7 +176,10 @@ test('a moderator trains a model from the published release of the campaign, wat
 	await page.locator('#train-epochs').fill('2');
 	await page.locator('label[for=train-synthetic]').click();
 	await page.getByTestId('train-submit').click();
-	await page.getByTestId('job-state').getByText(/Terminé|Échec|Annulé/).waitFor({ timeout: 60_000 });
+	await page.getByTestId('job-state').getByText(/Terminé|Échec|Annulé/).waitFor({ timeout: 60_000 }).catch(async (err) => {
+		const { body: jobs } = await moderator.call('GET', '/api/v1/jobs');
+		throw new Error(`${err.message}\npage: ${await page.locator('.job-progress').textContent()}\njobs: ${JSON.stringify(jobs)}`);
+	});
 	assert.equal(await page.getByTestId('job-state').textContent().then((t) => t.trim()), 'Terminé', await page.locator('.job-progress').textContent());
 	const { body: models } = await moderator.call('GET', '/api/v1/ner/models');
 	assert.equal(models.length, 1, JSON.stringify(models));
@@ -185,6 +189,7 @@ test('a moderator trains a model from the published release of the campaign, wat
 	const { body: info } = await moderator.call('GET', '/api/v1/pseudonymize/info');
 	assert.equal(info.model_id, models[0].id);
 	await expectNoA11yViolations(page, 'model registry with an active model');
+	await screenshot(page, 'modeles');
 	await page.getByTestId(`model-deactivate-${models[0].id}`).click();
 	await page.getByTestId(`model-activate-${models[0].id}`).waitFor();
 	assert.deepEqual(page.problems, []);
