@@ -166,6 +166,11 @@ func (c *client) writeLoop() {
 
 // close ends the connection once, telling the client why.
 func (c *client) close(code int, reason string) {
+	if c.conn == nil {
+		// A placeholder counting a connection being upgraded: nothing to
+		// close yet (the upgraded client is closed in Hub.swap).
+		return
+	}
 	c.closeOnce.Do(func() {
 		close(c.done)
 		if code != websocket.CloseAbnormalClosure {

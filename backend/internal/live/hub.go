@@ -348,7 +348,15 @@ func (h *Hub) WaitListening(ctx context.Context) error {
 // client, keeping the per-user count.
 func (h *Hub) swap(old, c *client) {
 	h.mu.Lock()
-	defer h.mu.Unlock()
+	closed := h.closed
 	delete(h.clients, old)
-	h.clients[c] = struct{}{}
+	if !closed {
+		h.clients[c] = struct{}{}
+	}
+	h.mu.Unlock()
+	if closed {
+		// The node began stopping during the upgrade: its shutdown could not
+		// reach this connection, so it is closed here.
+		c.close(closeGoingAway, "server stopping")
+	}
 }

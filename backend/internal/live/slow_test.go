@@ -40,10 +40,13 @@ func TestASlowClientIsDroppedWithoutBlockingOthers(t *testing.T) {
 		}
 		return c
 	}
-	slowPeer, fastPeer := dial(), dial()
+	// One connection at a time: the server's side of each is paired with
+	// its peer (two handlers racing could hand them over in either order).
+	slowPeer := dial()
 	defer slowPeer.Close()
-	defer fastPeer.Close()
 	slow := newClient(h, <-conns, &identity.Principal{UserID: 1})
+	fastPeer := dial()
+	defer fastPeer.Close()
 	fast := newClient(h, <-conns, &identity.Principal{UserID: 2})
 	fast.send = make(chan []byte, 10000)
 	go fast.writeLoop() // the slow client has no writer: its buffer fills
