@@ -6,6 +6,7 @@ import (
 	"errors"
 	"hash/fnv"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -109,11 +110,18 @@ type TaskDocument struct {
 }
 
 func (s *Service) openQACampaign(ctx context.Context, p *identity.Principal, id int64) (*corpus.Campaign, error) {
+	return s.openCampaign(ctx, p, id, corpus.KindQA)
+}
+
+// openCampaign loads a campaign the caller may work on now: one of kinds,
+// visible to them, open, and they neither suspended nor short of the
+// level its audience asks.
+func (s *Service) openCampaign(ctx context.Context, p *identity.Principal, id int64, kinds ...corpus.Kind) (*corpus.Campaign, error) {
 	c, err := s.campaigns.Get(ctx, p, id)
 	if err != nil {
 		return nil, err
 	}
-	if c.Kind != corpus.KindQA {
+	if !slices.Contains(kinds, c.Kind) {
 		return nil, ErrNotQA
 	}
 	if c.Status != corpus.StatusOpen {
@@ -175,9 +183,15 @@ func (s *Service) NextTask(ctx context.Context, p *identity.Principal, campaignI
 	return task, err
 }
 
-// paragraphFor loads a paragraph the caller may work on (its campaign
-// visible and open).
+// paragraphFor loads a paragraph of a question-answer campaign the caller
+// may work on (its campaign visible and open).
 func (s *Service) paragraphFor(ctx context.Context, p *identity.Principal, id int64) (*corpus.Paragraph, *corpus.Campaign, error) {
+	return s.paragraphOf(ctx, p, id, corpus.KindQA)
+}
+
+// paragraphOf is paragraphFor for campaigns of the given kinds: leases,
+// skips and reports work the same on entity passages.
+func (s *Service) paragraphOf(ctx context.Context, p *identity.Principal, id int64, kinds ...corpus.Kind) (*corpus.Paragraph, *corpus.Campaign, error) {
 	var para corpus.Paragraph
 	if err := s.store.db.WithContext(ctx).First(&para, id).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -185,7 +199,7 @@ func (s *Service) paragraphFor(ctx context.Context, p *identity.Principal, id in
 		}
 		return nil, nil, err
 	}
-	c, err := s.openQACampaign(ctx, p, para.CampaignID)
+	c, err := s.openCampaign(ctx, p, para.CampaignID, kinds...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -194,7 +208,7 @@ func (s *Service) paragraphFor(ctx context.Context, p *identity.Principal, id in
 
 // RenewLease extends the caller's reservation of a paragraph.
 func (s *Service) RenewLease(ctx context.Context, p *identity.Principal, paragraphID int64) (time.Time, error) {
-	if _, _, err := s.paragraphFor(ctx, p, paragraphID); err != nil {
+	if _, _, err := s.paragraphOf(ctx, p, paragraphID, corpus.KindQA, corpus.KindNER); err != nil {
 		return time.Time{}, err
 	}
 	now := s.now()
@@ -230,7 +244,7 @@ func (s *Service) Skip(ctx context.Context, p *identity.Principal, paragraphID i
 	}
 	// Passages of entity campaigns are skipped the same way (their task
 	// query honours paragraph_skips too).
-	if _, _, err := s.paragraphFor(ctx, p, paragraphID); err != nil && !errors.Is(err, ErrNotQA) {
+	if _, _, err := s.paragraphOf(ctx, p, paragraphID, corpus.KindQA, corpus.KindNER); err != nil {
 		return err
 	}
 	return s.store.db.Transaction(ctx, func(tx *gorm.DB) error {
@@ -260,7 +274,7 @@ func (s *Service) Report(ctx context.Context, p *identity.Principal, paragraphID
 	if err := v.Err(); err != nil {
 		return err
 	}
-	para, c, err := s.paragraphFor(ctx, p, paragraphID)
+	para, c, err := s.paragraphOf(ctx, p, paragraphID, corpus.KindQA, corpus.KindNER)
 	if err != nil {
 		return err
 	}

@@ -12,8 +12,9 @@ import (
 	"github.com/lab-ia/piaf/backend/internal/identity"
 )
 
-// The annotation screen of entity campaigns skips passages through the
-// same route: the skipped passage never comes back in the entity tasks.
+// The annotation screen of entity campaigns skips, keeps and reports
+// passages through the same routes as question campaigns: the skipped
+// passage never comes back in the entity tasks.
 func TestEntityPassagesCanBeSkipped(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		env := apptest.Start(t, db)
@@ -41,6 +42,13 @@ func TestEntityPassagesCanBeSkipped(t *testing.T) {
 		annotator.Must(200, "POST", fmt.Sprintf("/api/v1/campaigns/%d/entity-tasks/next", c.ID), nil).JSON(t, &second)
 		if second.Paragraph.ID == first.Paragraph.ID {
 			t.Fatal("a skipped passage came back")
+		}
+		// The screen keeps its passage reserved and may report it, as for
+		// question campaigns.
+		annotator.Must(200, "PUT", fmt.Sprintf("/api/v1/paragraphs/%d/lease", second.Paragraph.ID), nil)
+		annotator.Must(201, "POST", fmt.Sprintf("/api/v1/paragraphs/%d/reports", second.Paragraph.ID), map[string]string{"reason": "other", "comment": "texte illisible"})
+		if n := env.Count("paragraphs", "id = ? AND status = 'reported'", second.Paragraph.ID); n != 1 {
+			t.Fatalf("the reported passage is not marked reported")
 		}
 		// Question campaigns' own rules still hold for their routes.
 		annotator.Must(409, "POST", fmt.Sprintf("/api/v1/campaigns/%d/tasks/next", c.ID), nil)
