@@ -199,3 +199,12 @@ export async function screenshot(page, name) {
 	mkdirSync(artifactsDir, { recursive: true });
 	await page.screenshot({ path: join(artifactsDir, `${name}.png`), fullPage: true });
 }
+
+/** Signs in through the volunteer form and waits for the header to show the user. */
+export async function signIn(page, server, email, password) {
+	await page.goto(server.url + '/connexion');
+	await page.getByTestId('login-email').fill(email);
+	await page.getByTestId('login-password').fill(password);
+	await page.getByTestId('login-submit').click();
+	await page.getByTestId('header-user').waitFor();
+}

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newPage, screenshot } from '../lib/harness.js';
+import { startServer, launchBrowser, newPage, screenshot, signIn } from '../lib/harness.js';
 import { expectNoA11yViolations } from '../lib/axe.js';
 
 let server;
@@ -16,14 +16,6 @@ after(async () => {
 	await server?.stop();
 });
 
-async function signIn(page, email, password) {
-	await page.goto(server.url + '/connexion');
-	await page.getByTestId('login-email').fill(email);
-	await page.getByTestId('login-password').fill(password);
-	await page.getByTestId('login-submit').click();
-	await page.getByTestId('header-user').waitFor();
-}
-
 /** Clicks the word of the paragraph that starts with `word` (the nth one). */
 async function clickWord(page, word, nth = 0) {
 	await page.getByTestId('paragraph').locator('span.word', { hasText: new RegExp(`^${word}`) }).nth(nth).click();
@@ -37,7 +29,7 @@ async function addPair(page, question, selectAnswer) {
 
 test('a volunteer follows the tutorial, writes five pairs with mouse and keyboard, survives a reload, and sees the counter move', async () => {
 	const page = await newPage(browser);
-	await signIn(page, 'benevole@demo.piaf.local', 'demo-benevole-mot-de-passe');
+	await signIn(page, server, 'benevole@demo.piaf.local', 'demo-benevole-mot-de-passe');
 	await page.goto(server.url + '/campagnes');
 	await page.getByTestId('campaign-demo-services-publics').click();
 	await page.getByTestId('campaign-stats').waitFor();

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newPage, screenshot } from '../lib/harness.js';
+import { startServer, launchBrowser, newPage, screenshot, signIn } from '../lib/harness.js';
 import { expectNoA11yViolations } from '../lib/axe.js';
 import { apiSession, cpIndex } from '../lib/api.js';
 import { seedNerCampaign, sessionHeaders, waitJob } from '../lib/ner.js';
@@ -17,14 +17,6 @@ after(async () => {
 	await browser?.close();
 	await server?.stop();
 });
-
-async function signIn(page, email, password) {
-	await page.goto(server.url + '/connexion');
-	await page.getByTestId('login-email').fill(email);
-	await page.getByTestId('login-password').fill(password);
-	await page.getByTestId('login-submit').click();
-	await page.getByTestId('header-user').waitFor();
-}
 
 // An emoji (two UTF-16 units, one code point), typographic apostrophes and
 // accents before the entities: the offsets stored must be code points.
@@ -49,7 +41,7 @@ test('an annotator corrects the proposals of a passage with keyboard and mouse; 
 	const campaign = await seedNerCampaign(server, moderator, headers, 'Décisions de justice', [filler, passage]);
 
 	const page = await newPage(browser);
-	await signIn(page, 'benevole@demo.piaf.local', 'demo-benevole-mot-de-passe');
+	await signIn(page, server, 'benevole@demo.piaf.local', 'demo-benevole-mot-de-passe');
 	await page.goto(`${server.url}/campagnes/${campaign.id}`);
 	await page.getByTestId('start-entities').click();
 	await page.waitForURL(/\/entites$/);
@@ -123,7 +115,7 @@ test('an annotator corrects the proposals of a passage with keyboard and mouse; 
 
 	// The moderator reviews it in the browser, at phone width.
 	const mod = await newPage(browser);
-	await signIn(mod, 'moderation@demo.piaf.local', 'demo-moderation-mot-de-passe');
+	await signIn(mod, server, 'moderation@demo.piaf.local', 'demo-moderation-mot-de-passe');
 	await mod.setViewportSize({ width: 360, height: 800 });
 	await mod.goto(`${server.url}/campagnes/${campaign.id}`);
 	await mod.getByTestId('entity-review-link').click();
@@ -163,7 +155,7 @@ test('a moderator trains a model from the published release of the campaign, wat
 	assert.equal((await moderator.call('POST', `/api/v1/campaigns/${campaign.id}/releases/1.0.0/publish`)).status, 200);
 
 	const page = await newPage(browser);
-	await signIn(page, 'moderation@demo.piaf.local', 'demo-moderation-mot-de-passe');
+	await signIn(page, server, 'moderation@demo.piaf.local', 'demo-moderation-mot-de-passe');
 	// The release shows entity counts.
 	await page.goto(`${server.url}/campagnes/${campaign.id}/versions/1.0.0`);
 	await page.getByTestId('split-counts').getByText('Entités').waitFor();

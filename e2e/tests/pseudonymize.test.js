@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, launchBrowser, newPage, screenshot } from '../lib/harness.js';
+import { startServer, launchBrowser, newPage, screenshot, signIn } from '../lib/harness.js';
 import { expectNoA11yViolations } from '../lib/axe.js';
 import { docx, unzip, zip } from '../lib/ner.js';
 
@@ -21,19 +21,11 @@ after(async () => {
 	await server?.stop();
 });
 
-async function signIn(page, email, password) {
-	await page.goto(server.url + '/connexion');
-	await page.getByTestId('login-email').fill(email);
-	await page.getByTestId('login-password').fill(password);
-	await page.getByTestId('login-submit').click();
-	await page.getByTestId('header-user').waitFor();
-}
-
 const entity = (page, text) => page.getByTestId('pseudo-entity').and(page.locator(`[data-text="${text}"]`));
 
 test('a consumer pseudonymises a pasted text after rejecting a false entity, then a .docx keeping its bold run, then a zip batch', async () => {
 	const page = await newPage(browser);
-	await signIn(page, 'administration@demo.piaf.local', 'demo-administration-mot-de-passe');
+	await signIn(page, server, 'administration@demo.piaf.local', 'demo-administration-mot-de-passe');
 	await page.getByRole('link', { name: 'Pseudonymiser' }).click();
 	await page.waitForURL(/\/pseudonymiser$/);
 	await page.getByTestId('pseudo-model').waitFor();
@@ -98,7 +90,7 @@ test('a consumer pseudonymises a pasted text after rejecting a false entity, the
 
 test('a volunteer does not see the pseudonymisation page', async () => {
 	const page = await newPage(browser);
-	await signIn(page, 'benevole@demo.piaf.local', 'demo-benevole-mot-de-passe');
+	await signIn(page, server, 'benevole@demo.piaf.local', 'demo-benevole-mot-de-passe');
 	assert.equal(await page.getByRole('link', { name: 'Pseudonymiser' }).count(), 0);
 	await page.goto(server.url + '/pseudonymiser');
 	await page.getByText('Votre rôle ne permet pas cette action.').waitFor();

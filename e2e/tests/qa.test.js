@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newPage, screenshot } from '../lib/harness.js';
+import { startServer, launchBrowser, newPage, screenshot, signIn } from '../lib/harness.js';
 import { expectNoA11yViolations } from '../lib/axe.js';
 import { apiSession } from '../lib/api.js';
 import { waitJob, sessionHeaders } from '../lib/ner.js';
@@ -17,14 +17,6 @@ after(async () => {
 	await browser?.close();
 	await server?.stop();
 });
-
-async function signIn(page, email, password) {
-	await page.goto(server.url + '/connexion');
-	await page.getByTestId('login-email').fill(email);
-	await page.getByTestId('login-password').fill(password);
-	await page.getByTestId('login-submit').click();
-	await page.getByTestId('header-user').waitFor();
-}
 
 const towns = ['Évry', 'Orléans', 'Besançon', 'Nîmes', 'Angoulême', 'Pontoise', 'Sète', 'Créteil', 'Compiègne', 'Châlons', 'Épinal', 'Mâcon', 'Rodez', 'Agen', 'Alençon', 'Évreux', 'Périgueux', 'Brest', 'Montbéliard', 'Béziers'];
 const founders = ['Émile Durand', 'Hélène Boucher', 'Joséphine Marchand', 'Léon Petit', 'Françoise Lefèvre', 'André Girard', 'Cécile Moreau', 'Jérôme Rivière'];
@@ -67,7 +59,7 @@ test('a moderator makes a collection of a campaign, trains a model from its rele
 	// The moderator makes a collection of the campaign's paragraphs and
 	// watches it being indexed.
 	const page = await newPage(browser);
-	await signIn(page, 'moderation@demo.piaf.local', 'demo-moderation-mot-de-passe');
+	await signIn(page, server, 'moderation@demo.piaf.local', 'demo-moderation-mot-de-passe');
 	await page.goto(server.url + '/collections');
 	await page.getByTestId('collections-empty').waitFor();
 	await page.getByTestId('create-campaign').selectOption(String(campaign.id));
@@ -106,7 +98,7 @@ test('a moderator makes a collection of a campaign, trains a model from its rele
 	// A volunteer asks a French question and sees the answer highlighted in
 	// its passage, with its source, then says it helped.
 	const volunteer = await newPage(browser);
-	await signIn(volunteer, 'benevole@demo.piaf.local', 'demo-benevole-mot-de-passe');
+	await signIn(volunteer, server, 'benevole@demo.piaf.local', 'demo-benevole-mot-de-passe');
 	await volunteer.goto(server.url + '/questions');
 	await volunteer.getByTestId('qa-question').waitFor();
 	await volunteer.getByTestId('qa-collection').selectOption('hopitaux-de-france');

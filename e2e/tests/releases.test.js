@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startServer, launchBrowser, newPage, screenshot } from '../lib/harness.js';
+import { startServer, launchBrowser, newPage, screenshot, signIn } from '../lib/harness.js';
 import { expectNoA11yViolations } from '../lib/axe.js';
 import { apiSession, cpIndex } from '../lib/api.js';
 
@@ -17,14 +17,6 @@ after(async () => {
 	await browser?.close();
 	await server?.stop();
 });
-
-async function signIn(page, email, password) {
-	await page.goto(server.url + '/connexion');
-	await page.getByTestId('login-email').fill(email);
-	await page.getByTestId('login-password').fill(password);
-	await page.getByTestId('login-submit').click();
-	await page.getByTestId('header-user').waitFor();
-}
 
 /** A volunteer writes two paragraphs' questions; a moderator accepts them (API). */
 async function acceptedWork() {
@@ -61,7 +53,7 @@ test('a moderator builds and publishes release 1.0.0 watching its progress; a vi
 
 	// The moderator prepares 1.0.0 in the browser and follows the job live.
 	const page = await newPage(browser);
-	await signIn(page, 'moderation@demo.piaf.local', 'demo-moderation-mot-de-passe');
+	await signIn(page, server, 'moderation@demo.piaf.local', 'demo-moderation-mot-de-passe');
 	await page.goto(server.url + '/campagnes/1');
 	await page.getByTestId('versions-link').click();
 	await page.getByTestId('release-form').waitFor();

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newPage, screenshot } from '../lib/harness.js';
+import { startServer, launchBrowser, newPage, screenshot, signIn } from '../lib/harness.js';
 import { expectNoA11yViolations } from '../lib/axe.js';
 import { apiSession, cpIndex } from '../lib/api.js';
 
@@ -17,14 +17,6 @@ after(async () => {
 	await server?.stop();
 });
 
-async function signIn(page, email, password) {
-	await page.goto(server.url + '/connexion');
-	await page.getByTestId('login-email').fill(email);
-	await page.getByTestId('login-password').fill(password);
-	await page.getByTestId('login-submit').click();
-	await page.getByTestId('header-user').waitFor();
-}
-
 test('a moderator rejects a pair with a reason and edits another; the contributor sees both, and the history shows before and after', async () => {
 	// A volunteer writes a paragraph's five pairs (through the API).
 	const volunteer = await apiSession(server, 'benevole@demo.piaf.local', 'demo-benevole-mot-de-passe');
@@ -39,7 +31,7 @@ test('a moderator rejects a pair with a reason and edits another; the contributo
 	assert.equal(sub.status, 201);
 
 	const page = await newPage(browser);
-	await signIn(page, 'moderation@demo.piaf.local', 'demo-moderation-mot-de-passe');
+	await signIn(page, server, 'moderation@demo.piaf.local', 'demo-moderation-mot-de-passe');
 	await page.goto(server.url + '/campagnes/1');
 	await page.getByTestId('review-link').click();
 	await page.getByTestId('review-question').waitFor();
@@ -71,7 +63,7 @@ test('a moderator rejects a pair with a reason and edits another; the contributo
 
 	// The contributor sees both decisions.
 	const contributor = await newPage(browser);
-	await signIn(contributor, 'benevole@demo.piaf.local', 'demo-benevole-mot-de-passe');
+	await signIn(contributor, server, 'benevole@demo.piaf.local', 'demo-benevole-mot-de-passe');
 	await contributor.goto(server.url + '/profil/retours');
 	const feedback = contributor.getByTestId('feedback');
 	await feedback.getByText('Rejetée').waitFor();

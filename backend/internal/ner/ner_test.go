@@ -9,7 +9,6 @@ import (
 	"io"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
 
 	"github.com/lab-ia/piaf/backend/internal/app/apptest"
@@ -25,22 +24,6 @@ import (
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
-
-func waitJob(t *testing.T, c *apptest.Client, id int64) jobs.View {
-	t.Helper()
-	deadline := time.Now().Add(3 * time.Minute)
-	for {
-		var v jobs.View
-		c.Must(200, "GET", fmt.Sprintf("/api/v1/jobs/%d", id), nil).JSON(t, &v)
-		if v.State.Terminal() {
-			return v
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("job %d still %s", id, v.State)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
 
 // passage is a text with its entities (by text, first occurrence).
 type passage struct {
@@ -111,7 +94,7 @@ func nerRelease(t *testing.T, env *apptest.Env, mod *apptest.Client, n int) *cor
 	}
 	var created release.Created
 	mod.Must(201, "POST", fmt.Sprintf("/api/v1/campaigns/%d/releases", c.ID), map[string]any{"version": "1.0.0", "title": "Courriers"}).JSON(t, &created)
-	if j := waitJob(t, mod, created.JobID); j.State != jobs.StateSucceeded {
+	if j := mod.WaitJob(created.JobID); j.State != jobs.StateSucceeded {
 		t.Fatalf("release build %s: %s", j.State, j.Error)
 	}
 	return c
@@ -144,7 +127,7 @@ func TestTrainActivateAndServe(t *testing.T) {
 		}
 		// Not ready yet (or ready already on a fast machine): activation of
 		// a training model is refused.
-		if j := waitJob(t, mod, tr.JobID); j.State != jobs.StateSucceeded {
+		if j := mod.WaitJob(tr.JobID); j.State != jobs.StateSucceeded {
 			t.Fatalf("training job %s: %s", j.State, j.Error)
 		}
 		var m ner.View
@@ -431,7 +414,7 @@ func TestBatch(t *testing.T) {
 		}
 		var j jobs.View
 		r.JSON(t, &j)
-		if v := waitJob(t, owner, j.ID); v.State != jobs.StateSucceeded {
+		if v := owner.WaitJob(j.ID); v.State != jobs.StateSucceeded {
 			t.Fatalf("batch job %s: %s", v.State, v.Error)
 		}
 		if r := other.Do("GET", fmt.Sprintf("/api/v1/pseudonymize/batches/%d/result", j.ID), nil); r.Status != 404 {

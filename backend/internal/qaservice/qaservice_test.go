@@ -9,7 +9,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
 
 	"github.com/lab-ia/piaf/backend/internal/app/apptest"
@@ -87,25 +86,9 @@ func importDataset(t *testing.T, env *apptest.Env, campaignID int64, ds squad.Da
 	}
 }
 
-func waitJob(t *testing.T, c *apptest.Client, id int64) jobs.View {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		var v jobs.View
-		c.Must(200, "GET", fmt.Sprintf("/api/v1/jobs/%d", id), nil).JSON(t, &v)
-		if v.State.Terminal() {
-			return v
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("job %d still %s", id, v.State)
-		}
-		time.Sleep(30 * time.Millisecond)
-	}
-}
-
 func mustSucceed(t *testing.T, c *apptest.Client, id int64) {
 	t.Helper()
-	if j := waitJob(t, c, id); j.State != jobs.StateSucceeded {
+	if j := c.WaitJob(id); j.State != jobs.StateSucceeded {
 		t.Fatalf("job %d %s: %s", id, j.State, j.Error)
 	}
 }

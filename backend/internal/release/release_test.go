@@ -15,7 +15,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 	"unicode/utf8"
 
 	"github.com/lab-ia/piaf/backend/internal/app/apptest"
@@ -102,22 +101,6 @@ func importDataset(t *testing.T, env *apptest.Env, campaignID int64, ds squad.Da
 	}
 }
 
-func waitJob(t *testing.T, c *apptest.Client, id int64) jobs.View {
-	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		var v jobs.View
-		c.Must(200, "GET", fmt.Sprintf("/api/v1/jobs/%d", id), nil).JSON(t, &v)
-		if v.State.Terminal() {
-			return v
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("job %d still %s", id, v.State)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // createRelease builds a release and waits for its draft.
 func createRelease(t *testing.T, mod *apptest.Client, campaignID int64, body map[string]any) release.View {
 	t.Helper()
@@ -126,7 +109,7 @@ func createRelease(t *testing.T, mod *apptest.Client, campaignID int64, body map
 	if created.Release.Status != release.StatusBuilding {
 		t.Fatalf("new release status %s", created.Release.Status)
 	}
-	if j := waitJob(t, mod, created.JobID); j.State != jobs.StateSucceeded {
+	if j := mod.WaitJob(created.JobID); j.State != jobs.StateSucceeded {
 		t.Fatalf("build job %s: %s", j.State, j.Error)
 	}
 	var v release.View

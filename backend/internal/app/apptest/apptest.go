@@ -203,27 +203,7 @@ func (c *Client) Do(method, path string, body any) *Response {
 		}
 		rd, ct = bytes.NewReader(buf), "application/json"
 	}
-	req, err := http.NewRequest(method, c.env.URL+path, rd)
-	if err != nil {
-		c.env.T.Fatal(err)
-	}
-	if ct != "" {
-		req.Header.Set("Content-Type", ct)
-	}
-	req.Header.Set("Origin", c.env.URL)
-	if c.CSRF != "" {
-		req.Header.Set(auth.CSRFHeader, c.CSRF)
-	}
-	if c.Bearer != "" {
-		req.Header.Set("Authorization", "Bearer "+c.Bearer)
-	}
-	res, err := c.HTTP.Do(req)
-	if err != nil {
-		c.env.T.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return &Response{Status: res.StatusCode, Header: res.Header, Body: b}
+	return c.DoType(method, path, ct, rd)
 }
 
 // Must sends a request and fails the test unless the status is want.
@@ -338,14 +318,17 @@ func (c *Client) Upload(path string, fields map[string]string, fileName string, 
 	return c.DoType(http.MethodPost, path, mw.FormDataContentType(), &buf)
 }
 
-// DoType sends a body with the given content type.
+// DoType sends a body with the given content type (none when empty), as
+// a browser of the site would: Origin, CSRF token or API token.
 func (c *Client) DoType(method, path, contentType string, body io.Reader) *Response {
 	c.env.T.Helper()
 	req, err := http.NewRequest(method, c.env.URL+path, body)
 	if err != nil {
 		c.env.T.Fatal(err)
 	}
-	req.Header.Set("Content-Type", contentType)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
 	req.Header.Set("Origin", c.env.URL)
 	if c.CSRF != "" {
 		req.Header.Set(auth.CSRFHeader, c.CSRF)
@@ -360,4 +343,22 @@ func (c *Client) DoType(method, path, contentType string, body io.Reader) *Respo
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	return &Response{Status: res.StatusCode, Header: res.Header, Body: b}
+}
+
+// WaitJob polls a job until it ends (at most three minutes, so that a
+// training on a loaded machine still finishes) and returns its last view.
+func (c *Client) WaitJob(id int64) jobs.View {
+	c.env.T.Helper()
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		var v jobs.View
+		c.Must(200, http.MethodGet, fmt.Sprintf("/api/v1/jobs/%d", id), nil).JSON(c.env.T, &v)
+		if v.State.Terminal() {
+			return v
+		}
+		if time.Now().After(deadline) {
+			c.env.T.Fatalf("job %d still %s after 3 minutes", id, v.State)
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
 }
