@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"os"
@@ -144,6 +145,13 @@ func BenchmarkAnnotationLoad(b *testing.B) {
 	dir := b.TempDir()
 	dbURL := postgresURL(b)
 	env := []string{"PIAF_DATA_DIR=" + dir, "PIAF_DATABASE_URL=" + dbURL, "PIAF_LOG_LEVEL=warn", "PIAF_DB_MAX_OPEN_CONNS=40"}
+	// PIAF_BENCH_PROFILE=FILE saves a 20 s CPU profile of the server taken
+	// during the load (go tool pprof -top FILE).
+	profileFile := os.Getenv("PIAF_BENCH_PROFILE")
+	debugAddr := freeAddr(b)
+	if profileFile != "" {
+		env = append(env, "PIAF_DEBUG_ADDR="+debugAddr)
+	}
 	p := startServe(b, env, "--demo")
 	defer p.stop(b)
 
@@ -197,6 +205,32 @@ func BenchmarkAnnotationLoad(b *testing.B) {
 	var cmu sync.Mutex
 	deadline := time.Now().Add(time.Duration(seconds) * time.Second)
 	start := time.Now()
+	if profileFile != "" {
+		go func() {
+			time.Sleep(5 * time.Second)
+			// Where goroutines wait, then where the CPU goes.
+			if res, err := http.Get("http://" + debugAddr + "/debug/pprof/goroutine?debug=1"); err == nil {
+				if f, err := os.Create(profileFile + ".goroutines.txt"); err == nil {
+					_, _ = io.Copy(f, res.Body)
+					f.Close()
+				}
+				res.Body.Close()
+			}
+			res, err := http.Get("http://" + debugAddr + "/debug/pprof/profile?seconds=20")
+			if err != nil {
+				b.Logf("profile: %v", err)
+				return
+			}
+			defer res.Body.Close()
+			f, err := os.Create(profileFile)
+			if err != nil {
+				b.Logf("profile: %v", err)
+				return
+			}
+			defer f.Close()
+			_, _ = io.Copy(f, res.Body)
+		}()
+	}
 	for _, s := range clients {
 		wg.Add(1)
 		go func() {

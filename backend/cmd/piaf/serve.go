@@ -2,8 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"runtime/debug"
 	"time"
 
@@ -48,6 +52,9 @@ func runServe(ctx context.Context, env *cliEnv, args []string) int {
 	// Start-up (migrations, demo hashing) leaves garbage behind; hand it
 	// back to the system before idling.
 	debug.FreeOSMemory()
+	if cfg.DebugAddr != "" {
+		go serveDebug(ctx, cfg.DebugAddr, log)
+	}
 	ready := make(chan net.Addr, 1)
 	go func() {
 		select {
@@ -63,4 +70,23 @@ func runServe(ctx context.Context, env *cliEnv, args []string) int {
 	}
 	log.Info("PIAF stopped")
 	return 0
+}
+
+// serveDebug serves the profiler on its own address until ctx ends.
+func serveDebug(ctx context.Context, addr string, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	log.Info("profiler listening", "addr", addr)
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn("profiler stopped", "err", err)
+	}
 }

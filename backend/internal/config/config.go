@@ -32,6 +32,11 @@ type Config struct {
 	Env string `env:"PIAF_ENV" envDefault:"development"`
 	// Addr is where `piaf serve` listens.
 	Addr string `env:"PIAF_ADDR" envDefault:":8080"`
+	// DebugAddr, when set (e.g. 127.0.0.1:6060), serves Go's profiler
+	// (/debug/pprof/) there, apart from the public address, so that an
+	// operator can see where a loaded node spends its time. Never expose
+	// it beyond the host.
+	DebugAddr string `env:"PIAF_DEBUG_ADDR"`
 	// PublicURL is the address users type in their browser; it fixes the
 	// allowed Origin for CSRF checks and the OIDC redirect URLs.
 	PublicURL string `env:"PIAF_PUBLIC_URL" envDefault:"http://localhost:8080"`
