@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/lab-ia/piaf/backend/internal/app/apptest"
@@ -408,13 +409,20 @@ func TestReleaseFormatsRoundTripAndDownloads(t *testing.T) {
 		if r := anon.Do("GET", release.FileURL(c.Slug, "1.0.0", "../../etc/passwd"), nil); r.Status != 404 {
 			t.Fatalf("unknown file: %d", r.Status)
 		}
+		// A download is counted once its response is written, so the client
+		// may ask before the last count lands: wait for the counts to settle.
 		var after release.View
-		anon.Must(200, "GET", fmt.Sprintf("/api/v1/campaigns/%d/releases/1.0.0", c.ID), nil).JSON(t, &after)
 		counts := map[string]int64{}
-		for _, f := range after.Files {
-			counts[f.Name] = f.Downloads
-			if f.URL != release.FileURL(c.Slug, "1.0.0", f.Name) || len(f.SHA256) != 64 || f.Size == 0 || f.Rows == 0 {
-				t.Fatalf("file %+v", f)
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			anon.Must(200, "GET", fmt.Sprintf("/api/v1/campaigns/%d/releases/1.0.0", c.ID), nil).JSON(t, &after)
+			for _, f := range after.Files {
+				counts[f.Name] = f.Downloads
+				if f.URL != release.FileURL(c.Slug, "1.0.0", f.Name) || len(f.SHA256) != 64 || f.Size == 0 || f.Rows == 0 {
+					t.Fatalf("file %+v", f)
+				}
+			}
+			if counts["train.jsonl"] >= 3 || time.Now().After(deadline) {
+				break
 			}
 		}
 		// train.jsonl: the JSONL pass, plain, gzip (not the 304, the range, the HEAD).
