@@ -243,6 +243,11 @@ func checkArchive(zr *zip.Reader, lim Limits, size int64) error {
 			return fmt.Errorf("%w: duplicate entry %q", ErrInvalidDocument, f.Name)
 		}
 		seen[f.Name] = true
+		// A directory entry carries no data; one that does cannot be
+		// written back (zip refuses it), so the document is refused here.
+		if strings.HasSuffix(f.Name, "/") && (f.CompressedSize64 > 0 || f.UncompressedSize64 > 0) {
+			return fmt.Errorf("%w: directory entry %q holds data", ErrInvalidDocument, f.Name)
+		}
 		// Every entry must lie inside the archive: it is copied as is when
 		// the document is rewritten.
 		off, err := f.DataOffset()
