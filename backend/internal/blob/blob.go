@@ -10,6 +10,7 @@
 package blob
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -204,4 +205,39 @@ func (v *verifier) check(key string) error {
 		return fmt.Errorf("%w: key %s, content hashes to %s", ErrHashMismatch, key, got)
 	}
 	return nil
+}
+
+// PutWritten stores what write produces, under its SHA-256: the bytes are
+// staged in a temporary file of stagingDir (hashed as they are written, so
+// they are read once more only to be stored) and the file is removed
+// afterwards. Trained models are saved this way.
+func PutWritten(ctx context.Context, store Store, stagingDir string, write func(io.Writer) error) (key string, size int64, err error) {
+	if err := os.MkdirAll(stagingDir, 0o750); err != nil {
+		return "", 0, err
+	}
+	f, err := os.CreateTemp(stagingDir, "blob-*.tmp")
+	if err != nil {
+		return "", 0, err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	h := sha256.New()
+	bw := bufio.NewWriterSize(io.MultiWriter(f, h), 1<<20)
+	if err := write(bw); err != nil {
+		return "", 0, err
+	}
+	if err := bw.Flush(); err != nil {
+		return "", 0, err
+	}
+	if size, err = f.Seek(0, io.SeekCurrent); err != nil {
+		return "", 0, err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return "", 0, err
+	}
+	key = hex.EncodeToString(h.Sum(nil))
+	if err := store.Put(ctx, key, f, size); err != nil {
+		return "", 0, fmt.Errorf("storing the file: %w", err)
+	}
+	return key, size, nil
 }

@@ -785,3 +785,37 @@ func TestHashFile(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestPutWrittenStoresUnderTheContentHash checks that written bytes land
+// under their SHA-256, whole, with the staging file gone, and that a failed
+// write stores nothing.
+func TestPutWrittenStoresUnderTheContentHash(t *testing.T) {
+	d, err := NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	staging := t.TempDir()
+	data := []byte(strings.Repeat("modèle ", 300000))
+	key, size, err := PutWritten(context.Background(), d, staging, func(w io.Writer) error { _, err := w.Write(data); return err })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key != keyOf(data) || size != int64(len(data)) {
+		t.Fatalf("key %s size %d, want %s %d", key, size, keyOf(data), len(data))
+	}
+	obj, err := d.Open(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(obj)
+	obj.Close()
+	if !bytes.Equal(got, data) {
+		t.Fatal("stored bytes differ")
+	}
+	if _, _, err := PutWritten(context.Background(), d, staging, func(io.Writer) error { return errors.New("disque plein") }); err == nil {
+		t.Fatal("a failed write was stored")
+	}
+	if left, _ := os.ReadDir(staging); len(left) != 0 {
+		t.Fatalf("staging files left: %v", left)
+	}
+}

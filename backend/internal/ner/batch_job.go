@@ -452,3 +452,20 @@ func (s *Service) OpenBatchResult(ctx context.Context, p *identity.Principal, jo
 	}
 	return &BatchDownload{Filename: res.Filename, Object: obj}, nil
 }
+
+// putFile stores a local file in the blob store under its SHA-256.
+func putFile(ctx context.Context, blobs blob.Store, path string) (string, int64, error) {
+	key, size, err := blob.HashFile(path)
+	if err != nil {
+		return "", 0, err
+	}
+	fh, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer fh.Close()
+	if err := blobs.Put(ctx, key, fh, size); err != nil {
+		return "", 0, fmt.Errorf("storing the file: %w", err)
+	}
+	return key, size, nil
+}

@@ -125,8 +125,6 @@ func TestTrainActivateAndServe(t *testing.T) {
 		if tr.Model.Status != ner.StatusTraining {
 			t.Fatalf("new model %+v", tr.Model)
 		}
-		// Not ready yet (or ready already on a fast machine): activation of
-		// a training model is refused.
 		if j := mod.WaitJob(tr.JobID); j.State != jobs.StateSucceeded {
 			t.Fatalf("training job %s: %s", j.State, j.Error)
 		}

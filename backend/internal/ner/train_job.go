@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
+	"io"
 	"time"
 
 	"github.com/lab-ia/piaf/backend/internal/blob"
@@ -232,48 +232,9 @@ func trainModel(ctx context.Context, train, dev, test []pseudo.Document, params 
 	return model, rep, ev, nil
 }
 
-// storeModel writes the model to a staging file and copies it into the
-// blob store under its SHA-256.
+// storeModel saves the model into the blob store under its SHA-256.
 func (s *Service) storeModel(ctx context.Context, model *pseudo.Model) (string, int64, error) {
-	if err := os.MkdirAll(s.stagingDir, 0o750); err != nil {
-		return "", 0, err
-	}
-	f, err := os.CreateTemp(s.stagingDir, "model-*.tmp")
-	if err != nil {
-		return "", 0, err
-	}
-	path := f.Name()
-	defer os.Remove(path)
-	bw := bufio.NewWriterSize(f, 1<<20)
-	if err := model.Save(bw); err != nil {
-		f.Close()
-		return "", 0, err
-	}
-	if err := bw.Flush(); err != nil {
-		f.Close()
-		return "", 0, err
-	}
-	if err := f.Close(); err != nil {
-		return "", 0, err
-	}
-	return putFile(ctx, s.blobs, path)
-}
-
-// putFile stores a local file in the blob store under its SHA-256.
-func putFile(ctx context.Context, blobs blob.Store, path string) (string, int64, error) {
-	key, size, err := blob.HashFile(path)
-	if err != nil {
-		return "", 0, err
-	}
-	fh, err := os.Open(path)
-	if err != nil {
-		return "", 0, err
-	}
-	defer fh.Close()
-	if err := blobs.Put(ctx, key, fh, size); err != nil {
-		return "", 0, fmt.Errorf("storing the file: %w", err)
-	}
-	return key, size, nil
+	return blob.PutWritten(ctx, s.blobs, s.stagingDir, func(w io.Writer) error { return model.Save(w) })
 }
 
 func truncate(s string, n int) string {

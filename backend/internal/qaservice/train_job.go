@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
+	"io"
 	"time"
 
 	"github.com/lab-ia/piaf/backend/internal/blob"
@@ -250,41 +250,7 @@ func (s *Service) readSplit(ctx context.Context, releaseID int64, name string, r
 	return qa.ExamplesFromDataset(d), nil
 }
 
-// storeModel writes the model to a staging file and copies it into the
-// blob store under its SHA-256.
+// storeModel saves the model into the blob store under its SHA-256.
 func (s *Service) storeModel(ctx context.Context, model *qa.Model) (string, int64, error) {
-	if err := os.MkdirAll(s.stagingDir, 0o750); err != nil {
-		return "", 0, err
-	}
-	f, err := os.CreateTemp(s.stagingDir, "qa-model-*.tmp")
-	if err != nil {
-		return "", 0, err
-	}
-	path := f.Name()
-	defer os.Remove(path)
-	bw := bufio.NewWriterSize(f, 1<<20)
-	if err := model.Save(bw); err != nil {
-		f.Close()
-		return "", 0, err
-	}
-	if err := bw.Flush(); err != nil {
-		f.Close()
-		return "", 0, err
-	}
-	if err := f.Close(); err != nil {
-		return "", 0, err
-	}
-	key, size, err := blob.HashFile(path)
-	if err != nil {
-		return "", 0, err
-	}
-	fh, err := os.Open(path)
-	if err != nil {
-		return "", 0, err
-	}
-	defer fh.Close()
-	if err := s.blobs.Put(ctx, key, fh, size); err != nil {
-		return "", 0, fmt.Errorf("storing the model: %w", err)
-	}
-	return key, size, nil
+	return blob.PutWritten(ctx, s.blobs, s.stagingDir, func(w io.Writer) error { return model.Save(w) })
 }
