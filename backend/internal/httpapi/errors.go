@@ -10,6 +10,7 @@ import (
 
 	"github.com/lab-ia/piaf/backend/internal/api"
 	"github.com/lab-ia/piaf/backend/internal/apperr"
+	"github.com/lab-ia/piaf/backend/internal/database"
 )
 
 // statusOf maps a domain error kind to its HTTP status.
@@ -64,6 +65,15 @@ func (s *Server) describe(err error, c echo.Context) (int, api.ErrorBody) {
 	reqID := c.Response().Header().Get(echo.HeaderXRequestID)
 	var ae *apperr.Error
 	var he *echo.HTTPError
+	if apperr.KindOf(err) == apperr.Internal && database.IsUnavailable(err) {
+		// The database is down or restarting: not a bug, and retrying soon
+		// may work. Answer at once instead of a 500, so that clients and
+		// load balancers back off (the pool reconnects by itself).
+		s.log.WarnContext(c.Request().Context(), "database unavailable", "err", err, "request_id", reqID, "route", c.Path())
+		c.Response().Header().Set("Retry-After", "5")
+		return http.StatusServiceUnavailable, api.ErrorBody{Error: api.ErrorDetail{Code: "database_unavailable",
+			Message: "the database cannot be reached at the moment; try again in a few seconds", RequestID: reqID}}
+	}
 	switch {
 	case errors.As(err, &ae):
 		status := statusOf[ae.Kind]
