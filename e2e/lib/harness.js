@@ -180,9 +180,12 @@ export async function launchBrowser() {
 	});
 }
 
-/** Opens a page that fails the test on any console error or CSP violation. */
-export async function newPage(browser, { locale = 'fr-FR' } = {}) {
-	const context = await browser.newContext({ locale });
+/**
+ * Opens a page that fails the test on any console error or CSP violation.
+ * Other options are the browser context's (viewport, hasTouch, isMobile…).
+ */
+export async function newPage(browser, { locale = 'fr-FR', ...contextOptions } = {}) {
+	const context = await browser.newContext({ locale, ...contextOptions });
 	const page = await context.newPage();
 	const problems = [];
 	page.on('console', (msg) => {
