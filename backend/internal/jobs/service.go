@@ -182,12 +182,14 @@ func (s *Service) newSQLiteQueue(ctx context.Context, cfg *river.Config) error {
 	return nil
 }
 
-// Start begins working (and, on every node, rescuing stuck jobs).
+// Start begins working (and, on every node, rescuing stuck jobs); a
+// working node first runs again the jobs a dead process of its host left.
 func (s *Service) Start(ctx context.Context) error {
 	go s.watchQueue(ctx)
 	if !s.working {
 		return nil
 	}
+	s.reclaimOrphans(ctx)
 	return s.queue.Start(ctx)
 }
 
