@@ -30,11 +30,15 @@ type Question struct {
 	IsGold           bool
 	NeedsReview      bool
 	QuestionKey      string
-	AnswersCount     int
-	LeaseUserID      *int64
-	LeaseExpiresAt   *time.Time
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// Flags is a JSON array of the quality flags moderation raised; left
+	// empty, the database's default (an empty array) is written.
+	Flags          string `gorm:"default:'[]'"`
+	DecidedAt      *time.Time
+	AnswersCount   int
+	LeaseUserID    *int64
+	LeaseExpiresAt *time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 // Answer is a span of the paragraph answering a question. StartOffset and

@@ -24,12 +24,15 @@ type Publisher interface {
 	Publish(ctx context.Context, topic, typ string, data any) (live.Event, error)
 }
 
-// SubmitHook runs inside a submission's transaction, after the questions
-// and answers are written: moderation uses it to record revisions, raise
-// flags and route the work by the author's trust. An error undoes the
-// whole submission.
+// SubmitHook is moderation's part of a submission, inside its
+// transaction. PrepareSubmission runs before the questions are written:
+// it raises flags and routes each question by the author's trust, setting
+// State, NeedsReview, Flags, QuestionKey and DecidedAt, so that every row
+// is written once. RecordSubmission runs after, with their ids, to write
+// their history. An error undoes the whole submission.
 type SubmitHook interface {
-	OnSubmit(tx *gorm.DB, c *corpus.Campaign, authorID int64, paragraphText string, questions []Question, answers []Answer) error
+	PrepareSubmission(tx *gorm.DB, c *corpus.Campaign, authorID int64, paragraphText string, questions []Question) error
+	RecordSubmission(tx *gorm.DB, authorID int64, questions []Question, answers []Answer) error
 }
 
 // AnswerHook runs inside an answer's transaction: gold questions are
@@ -38,11 +41,6 @@ type SubmitHook interface {
 type AnswerHook interface {
 	ScoreGold(tx *gorm.DB, userID, questionID int64, answer string) (f1 float64, correct bool, err error)
 	OnAnswered(tx *gorm.DB, questionID int64) error
-}
-
-// SuspensionChecker tells whether a user may not contribute any more.
-type SuspensionChecker interface {
-	Suspended(ctx context.Context, userID int64) (bool, error)
 }
 
 // CounterToucher is told when a campaign's counters change.
@@ -58,7 +56,6 @@ type Service struct {
 	pub       Publisher
 	hook      SubmitHook
 	answers   AnswerHook
-	suspended SuspensionChecker
 	// reviewQueue is told when submissions or reports change a campaign's
 	// review queue.
 	reviewQueue CounterToucher
@@ -74,9 +71,10 @@ func NewService(store *Store, campaigns *corpus.Service, counters CounterToucher
 		now: func() time.Time { return time.Now().UTC() }}
 }
 
-// SetModeration installs moderation's hooks and suspension check.
-func (s *Service) SetModeration(hook SubmitHook, answers AnswerHook, suspended SuspensionChecker) {
-	s.hook, s.answers, s.suspended = hook, answers, suspended
+// SetModeration installs moderation's hooks. (Suspension needs no hook:
+// the caller's principal carries it, read with their session or token.)
+func (s *Service) SetModeration(hook SubmitHook, answers AnswerHook) {
+	s.hook, s.answers = hook, answers
 }
 
 // Typed errors of the workflows.
@@ -127,12 +125,8 @@ func (s *Service) openCampaign(ctx context.Context, p *identity.Principal, id in
 	if c.Status != corpus.StatusOpen {
 		return nil, ErrCampaignClosed.WithDetails("status", c.Status)
 	}
-	if s.suspended != nil {
-		if sus, err := s.suspended.Suspended(ctx, p.UserID); err != nil {
-			return nil, err
-		} else if sus {
-			return nil, ErrSuspended
-		}
+	if p.Suspended {
+		return nil, ErrSuspended
 	}
 	if c.Audience == "certified" && !p.IsAtLeastModerator() {
 		prog, err := s.Progress(ctx, p.UserID)
@@ -152,35 +146,25 @@ func (s *Service) NextTask(ctx context.Context, p *identity.Principal, campaignI
 	if err != nil {
 		return nil, err
 	}
-	var task *Task
-	err = s.store.db.Transaction(ctx, func(tx *gorm.DB) error {
-		now := s.now()
-		para, err := heldParagraph(tx, c.ID, p.UserID, now)
-		if err != nil {
-			return err
-		}
-		if para == nil {
-			if para, err = s.store.candidateParagraph(tx, c, p.UserID, theme, now); err != nil {
-				return err
-			}
-		}
-		if para == nil {
-			return ErrNoTask
-		}
-		until := now.Add(s.leaseFor)
-		if err := lease(tx, para.ID, p.UserID, until); err != nil {
-			return err
-		}
-		var doc corpus.Document
-		if err := tx.First(&doc, para.DocumentID).Error; err != nil {
-			return err
-		}
-		task = &Task{Paragraph: *para, QuestionsNeeded: c.QuestionsPerParagraph - para.QuestionsCount, LeaseExpiresAt: until,
-			GuidelineVer: c.GuidelinesVersion,
-			Document:     TaskDocument{ID: doc.ID, Title: doc.Title, SourceURL: doc.SourceURL, License: doc.License, Theme: doc.Theme}}
-		return nil
-	})
-	return task, err
+	// One statement picks, locks and leases the paragraph (atomic on its
+	// own, so no transaction is held across round trips).
+	db := s.store.db.WithContext(ctx)
+	now := s.now()
+	until := now.Add(s.leaseFor)
+	para, err := s.store.leaseNext(db, c, p.UserID, theme, now, until)
+	if err != nil {
+		return nil, err
+	}
+	if para == nil {
+		return nil, ErrNoTask
+	}
+	var doc corpus.Document
+	if err := db.First(&doc, para.DocumentID).Error; err != nil {
+		return nil, err
+	}
+	return &Task{Paragraph: *para, QuestionsNeeded: c.QuestionsPerParagraph - para.QuestionsCount, LeaseExpiresAt: until,
+		GuidelineVer: c.GuidelinesVersion,
+		Document:     TaskDocument{ID: doc.ID, Title: doc.Title, SourceURL: doc.SourceURL, License: doc.License, Theme: doc.Theme}}, nil
 }
 
 // paragraphFor loads a paragraph of a question-answer campaign the caller
@@ -308,7 +292,7 @@ func (s *Service) Submit(ctx context.Context, p *identity.Principal, paragraphID
 	if err := checkKey(key); err != nil {
 		return nil, err
 	}
-	para, c, err := s.paragraphFor(ctx, p, paragraphID)
+	_, c, err := s.paragraphFor(ctx, p, paragraphID)
 	if err != nil {
 		return nil, err
 	}
@@ -326,7 +310,8 @@ func (s *Service) Submit(ctx context.Context, p *identity.Principal, paragraphID
 			result.Replayed = true
 			return nil
 		}
-		if err := tx.First(para, paragraphID).Error; err != nil {
+		para, err := s.store.lockedParagraph(tx, paragraphID)
+		if err != nil {
 			return err
 		}
 		now := s.now()
@@ -356,20 +341,27 @@ func (s *Service) Submit(ctx context.Context, p *identity.Principal, paragraphID
 				Source: "web", GuidelineVersion: c.GuidelinesVersion, AnswersCount: 1, CreatedAt: now, UpdatedAt: now,
 				IsTest: isTest(para.ID, para.QuestionsCount+i, c.TestShare)}
 		}
+		if s.hook != nil {
+			if err := s.hook.PrepareSubmission(tx, c, p.UserID, para.Text, qs); err != nil {
+				return err
+			}
+		}
 		if err := tx.Create(&qs).Error; err != nil {
 			return err
 		}
 		as := make([]Answer, len(pairs))
 		for i, pair := range pairs {
+			// An answer shares its question's state (accepted at once when
+			// moderation trusts the author).
 			as[i] = Answer{QuestionID: qs[i].ID, AuthorID: p.UserID, StartOffset: pair.Answer.Start, Text: pair.Answer.Text, Kind: KindOriginal,
-				State: StateSubmitted, GuidelineVersion: c.GuidelinesVersion, CreatedAt: now, UpdatedAt: now}
+				State: qs[i].State, GuidelineVersion: c.GuidelinesVersion, CreatedAt: now, UpdatedAt: now}
 			result.QuestionIDs = append(result.QuestionIDs, qs[i].ID)
 		}
 		if err := tx.Create(&as).Error; err != nil {
 			return err
 		}
 		if s.hook != nil {
-			if err := s.hook.OnSubmit(tx, c, p.UserID, para.Text, qs, as); err != nil {
+			if err := s.hook.RecordSubmission(tx, p.UserID, qs, as); err != nil {
 				return err
 			}
 		}

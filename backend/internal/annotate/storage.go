@@ -3,6 +3,8 @@ package annotate
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -20,8 +22,7 @@ type Store struct {
 func NewStore(db *database.DB) *Store { return &Store{db: db} }
 
 // lockClause locks the candidate row on PostgreSQL, skipping rows other
-// transactions are leasing right now; SQLite transactions are serialised
-// by BEGIN IMMEDIATE, so the same query is just as safe there.
+// transactions are leasing right now.
 func (s *Store) lockClause() string {
 	if s.db.Dialect == database.Postgres {
 		return " FOR UPDATE OF p SKIP LOCKED"
@@ -29,70 +30,100 @@ func (s *Store) lockClause() string {
 	return ""
 }
 
-// heldParagraph returns the paragraph a user currently leases in a
-// campaign, if any.
-func heldParagraph(tx *gorm.DB, campaignID, userID int64, now time.Time) (*corpus.Paragraph, error) {
-	var p corpus.Paragraph
-	err := tx.Where("campaign_id = ? AND lease_user_id = ? AND lease_expires_at > ? AND status = ?", campaignID, userID, now, corpus.ParagraphOpen).
-		Order("id").Take(&p).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, nil
-	}
-	return &p, err
-}
+// taskStripes is how many stripes of documents contributors start from
+// (see leaseNext).
+const taskStripes = 16
 
-// candidateParagraph picks the next paragraph for a user: one that still
-// needs questions, that they have not annotated nor skipped, and that
-// nobody holds. It prefers, in order, the next paragraph of the document
-// the user was working on (articles are read in a row), a paragraph
-// already started, then the campaign's paragraphs in import order. Each
-// stage is one short indexed query that stops at the first free row.
-func (s *Store) candidateParagraph(tx *gorm.DB, c *corpus.Campaign, userID int64, theme string, now time.Time) (*corpus.Paragraph, error) {
-	var lastDoc int64
-	if err := tx.Raw(`SELECT p.document_id FROM questions q JOIN paragraphs p ON p.id = q.paragraph_id
-		WHERE q.campaign_id = ? AND q.author_id = ? ORDER BY q.id DESC LIMIT 1`, c.ID, userID).Scan(&lastDoc).Error; err != nil {
-		return nil, err
-	}
+// leaseNext leases a paragraph to a user in one statement and returns it:
+// the one they already hold in the campaign (its lease renewed), or else
+// the next one that still needs questions, that they have not annotated
+// nor skipped, and that nobody holds. It prefers, in order, the next
+// paragraph of the document the user was working on (articles are read in
+// a row), a paragraph already started, a paragraph whose lease expired
+// (back in the pool), then the campaign's free paragraphs in import order
+// (nearly: see the stripes below).
+//
+// Each preference is a WITH query stopping at the first row of an index;
+// the UNION ALL under LIMIT 1 evaluates them in order and only as far as
+// needed, so a task is one round trip to the database. On PostgreSQL the
+// row is locked with SKIP LOCKED: paragraphs other requests are leasing at
+// the same instant are passed over, not waited for. SQLite transactions
+// are serialised, so the same statement is just as safe there.
+func (s *Store) leaseNext(db *gorm.DB, c *corpus.Campaign, userID int64, theme string, now, until time.Time) (*corpus.Paragraph, error) {
 	base := `SELECT p.id FROM paragraphs p`
 	where := ` WHERE p.campaign_id = ? AND p.status = 'open' AND p.questions_count < ?
 		  AND (p.lease_expires_at IS NULL OR p.lease_expires_at < ?)
 		  AND NOT EXISTS (SELECT 1 FROM questions q WHERE q.paragraph_id = p.id AND q.author_id = ?)
 		  AND NOT EXISTS (SELECT 1 FROM paragraph_skips sk WHERE sk.paragraph_id = p.id AND sk.user_id = ?)`
-	args := []any{c.ID, c.QuestionsPerParagraph, now, userID, userID}
+	whereArgs := []any{c.ID, c.QuestionsPerParagraph, now, userID, userID}
 	if theme != "" {
 		base += ` JOIN documents d ON d.id = p.document_id`
 		where += ` AND d.theme = ?`
-		args = append(args, theme)
+		whereArgs = append(whereArgs, theme)
 	}
 	stages := []struct {
-		cond string
-		args []any
-		on   bool
+		join, cond, order string
+		args              []any
 	}{
-		{` AND p.document_id = ?`, []any{lastDoc}, lastDoc != 0},
-		{` AND p.questions_count > 0`, nil, true},
-		{``, nil, true},
+		// The document of the user's latest question in this campaign (a
+		// join, so that the planner reaches its paragraphs by the document
+		// index).
+		{` JOIN (SELECT p2.document_id FROM questions q2 JOIN paragraphs p2 ON p2.id = q2.paragraph_id
+			WHERE q2.author_id = ? AND q2.campaign_id = ? ORDER BY q2.id DESC LIMIT 1) last ON last.document_id = p.document_id`,
+			``, `p.id`, []any{userID, c.ID}},
+		{``, ` AND p.questions_count > 0`, `p.id`, nil},
+		{``, ` AND p.lease_user_id IS NOT NULL`, `p.lease_expires_at, p.id`, nil},
+		// Free paragraphs in import order, first those of the documents in
+		// the user's stripe: contributors asking at the same instant start
+		// on different articles instead of all racing for the head of the
+		// queue (where each statement locked, rechecked and passed over the
+		// rows the others had just leased, holding those locks until it
+		// ended, and so blocked their submissions).
+		{``, ` AND p.lease_user_id IS NULL AND p.document_id % ? = ?`, `p.id`, []any{taskStripes, userID % taskStripes}},
+		{``, ` AND p.lease_user_id IS NULL`, `p.id`, nil},
 	}
-	for _, st := range stages {
-		if !st.on {
-			continue
-		}
-		var id int64
-		q := base + where + st.cond + ` ORDER BY p.id LIMIT 1` + s.lockClause()
-		if err := tx.Raw(q, append(append([]any{}, args...), st.args...)...).Scan(&id).Error; err != nil {
-			return nil, err
-		}
-		if id != 0 {
-			var p corpus.Paragraph
-			return &p, tx.First(&p, id).Error
+	args := []any{userID, until, c.ID, userID, now}
+	ctes := []string{`held AS (SELECT id FROM paragraphs WHERE campaign_id = ? AND lease_user_id = ? AND lease_expires_at > ? AND status = 'open' ORDER BY id LIMIT 1)`}
+	union := []string{`SELECT id FROM held`}
+	for i, st := range stages {
+		name := fmt.Sprintf("stage%d", i+1)
+		ctes = append(ctes, name+` AS (`+base+st.join+where+st.cond+` ORDER BY `+st.order+` LIMIT 1`+s.lockClause()+`)`)
+		union = append(union, `SELECT id FROM `+name)
+		// In the text: the join's arguments, the filter's, the stage's.
+		if st.join != "" {
+			args = append(append(args, st.args...), whereArgs...)
+		} else {
+			args = append(append(args, whereArgs...), st.args...)
 		}
 	}
-	return nil, nil
+	q := `UPDATE paragraphs SET lease_user_id = ?, lease_expires_at = ? WHERE id = (WITH ` + strings.Join(ctes, ",\n") +
+		"\n" + strings.Join(union, " UNION ALL ") + ` LIMIT 1) RETURNING *`
+	var p corpus.Paragraph
+	if err := db.Raw(q, args...).Scan(&p).Error; err != nil {
+		return nil, err
+	}
+	if p.ID == 0 {
+		return nil, nil
+	}
+	return &p, nil
 }
 
-func lease(tx *gorm.DB, paragraphID, userID int64, until time.Time) error {
-	return tx.Model(&corpus.Paragraph{}).Where("id = ?", paragraphID).
-		Updates(map[string]any{"lease_user_id": userID, "lease_expires_at": until}).Error
+// lockedParagraph reads a paragraph and, on PostgreSQL, locks its row
+// until the transaction ends, so that two submissions on it are applied
+// one after the other (SQLite transactions are serialised already).
+func (s *Store) lockedParagraph(tx *gorm.DB, id int64) (*corpus.Paragraph, error) {
+	lock := ""
+	if s.db.Dialect == database.Postgres {
+		lock = " FOR UPDATE"
+	}
+	var p corpus.Paragraph
+	if err := tx.Raw(`SELECT * FROM paragraphs WHERE id = ?`+lock, id).Scan(&p).Error; err != nil {
+		return nil, err
+	}
+	if p.ID == 0 {
+		return nil, gorm.ErrRecordNotFound
+	}
+	return &p, nil
 }
 
 // heldQuestion returns the test question a user is answering, if any.

@@ -60,7 +60,8 @@ func (s *Service) SessionPrincipal(ctx context.Context, cookie string) (*identit
 			s.log.Warn("session activity not recorded", "err", err)
 		}
 	}
-	return &identity.Principal{UserID: row.UserID, Role: identity.Role(row.Role), Pseudonym: row.Pseudonym, SessionID: row.ID}, row.CSRFToken, nil
+	return &identity.Principal{UserID: row.UserID, Role: identity.Role(row.Role), Pseudonym: row.Pseudonym, SessionID: row.ID,
+		Suspended: row.SuspendedAt != nil}, row.CSRFToken, nil
 }
 
 // CheckCSRF compares the token sent with a request to the session's.

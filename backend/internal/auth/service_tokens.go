@@ -105,7 +105,7 @@ func (s *Service) TokenPrincipal(ctx context.Context, secret string) (*identity.
 	if row.LastUsedAt == nil || now.Sub(*row.LastUsedAt) > touchEvery {
 		_ = s.store.TouchToken(ctx, row.ID, now)
 	}
-	p := &identity.Principal{UserID: row.UserID, Role: role, Pseudonym: row.Pseudonym, TokenID: row.ID}
+	p := &identity.Principal{UserID: row.UserID, Role: role, Pseudonym: row.Pseudonym, TokenID: row.ID, Suspended: row.SuspendedAt != nil}
 	for _, sc := range strings.Fields(row.Scopes) {
 		// A scope the role lost since the token was made no longer counts.
 		if slices.Contains(scopesForRole[role], identity.Scope(sc)) {

@@ -15,8 +15,9 @@ var errNoSession = errors.New("no live session")
 type sessionWithUser struct {
 	Session
 	Role      string
-	Pseudonym string
-	DeletedAt *time.Time
+	Pseudonym   string
+	DeletedAt   *time.Time
+	SuspendedAt *time.Time
 }
 
 // InsertSession stores a new session.
@@ -28,7 +29,7 @@ func (s *Store) InsertSession(ctx context.Context, sess *Session) error {
 func (s *Store) liveSession(ctx context.Context, id string, now time.Time, idle time.Duration) (*sessionWithUser, error) {
 	var row sessionWithUser
 	err := s.db.WithContext(ctx).Table("sessions").
-		Select("sessions.*, users.role AS role, users.pseudonym AS pseudonym, users.deleted_at AS deleted_at").
+		Select("sessions.*, users.role AS role, users.pseudonym AS pseudonym, users.deleted_at AS deleted_at, users.suspended_at AS suspended_at").
 		Joins("JOIN users ON users.id = sessions.user_id").
 		Where("sessions.id = ? AND sessions.expires_at > ? AND sessions.last_seen_at > ?", id, now, now.Add(-idle)).
 		Take(&row).Error

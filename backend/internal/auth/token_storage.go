@@ -14,8 +14,9 @@ var errNoToken = errors.New("no live token")
 // tokenWithUser is a live token with its owner's role.
 type tokenWithUser struct {
 	APIToken
-	Role      string
-	Pseudonym string
+	Role        string
+	Pseudonym   string
+	SuspendedAt *time.Time
 }
 
 // InsertToken stores a new API token.
@@ -27,7 +28,7 @@ func (s *Store) InsertToken(ctx context.Context, t *APIToken) error {
 func (s *Store) liveToken(ctx context.Context, hash string, now time.Time) (*tokenWithUser, error) {
 	var row tokenWithUser
 	err := s.db.WithContext(ctx).Table("api_tokens").
-		Select("api_tokens.*, users.role AS role, users.pseudonym AS pseudonym").
+		Select("api_tokens.*, users.role AS role, users.pseudonym AS pseudonym, users.suspended_at AS suspended_at").
 		Joins("JOIN users ON users.id = api_tokens.user_id").
 		Where("api_tokens.token_hash = ? AND api_tokens.revoked_at IS NULL AND (api_tokens.expires_at IS NULL OR api_tokens.expires_at > ?) AND users.deleted_at IS NULL", hash, now).
 		Take(&row).Error

@@ -164,6 +164,17 @@ func (db *DB) Ping(ctx context.Context) error { return db.SQL.PingContext(ctx) }
 // with it so that cancellation and deadlines reach the database.
 func (db *DB) WithContext(ctx context.Context) *gorm.DB { return db.Gorm.WithContext(ctx) }
 
+// Analyze refreshes the query planner's statistics of the given tables
+// (after a bulk load, so that plans fit the new sizes at once).
+func (db *DB) Analyze(ctx context.Context, tables ...string) error {
+	for _, t := range tables {
+		if err := db.Gorm.WithContext(ctx).Exec("ANALYZE " + t).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Transaction runs fn in a transaction, committing when it returns nil; a
 // failure half-way leaves nothing behind.
 func (db *DB) Transaction(ctx context.Context, fn func(tx *gorm.DB) error) error {

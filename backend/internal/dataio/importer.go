@@ -155,8 +155,20 @@ func (im *Importer) Import(ctx context.Context, campaignID int64, r io.Reader, s
 	if err != nil {
 		return nil, err
 	}
+	if rep.ParagraphsNew >= analyzeAfter {
+		// A large import changes the tables' size by orders of magnitude;
+		// until the statistics catch up (autovacuum, a minute or more
+		// later) the planner believes them tiny and walks every open
+		// paragraph in id order to assign a task. Refreshing them now is
+		// an optimisation only: the import is committed whatever happens.
+		_ = im.db.Analyze(ctx, "documents", "paragraphs", "questions", "answers")
+	}
 	return rep, nil
 }
+
+// analyzeAfter is how many new paragraphs make an import refresh the
+// planner's statistics.
+const analyzeAfter = 1000
 
 // countingReader reports how far the import has read.
 type countingReader struct {

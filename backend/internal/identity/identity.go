@@ -54,6 +54,10 @@ type Principal struct {
 	// such a caller may only use routes open to one of its scopes.
 	TokenID int64
 	Scopes  []Scope
+	// Suspended is read with the session or token, from the same row as
+	// the role, so that contribution routes refuse a suspended user at no
+	// extra query and from the very next request.
+	Suspended bool
 }
 
 // ViaToken reports whether the caller authenticated with an API token.

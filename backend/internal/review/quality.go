@@ -44,13 +44,20 @@ func TrustBand(t float64) string {
 }
 
 // sampled picks, deterministically, share percent of a trusted
-// contributor's questions for review.
-func sampled(questionID int64, share int) bool {
+// contributor's questions for review: by a hash of the paragraph, the
+// author and the question's place in the submission, known before the
+// question is written.
+func sampled(paragraphID, authorID int64, n, share int) bool {
 	h := fnv.New32a()
-	var b [8]byte
-	for i := range b {
-		b[i] = byte(questionID >> (8 * i))
+	var b [20]byte
+	for i := 0; i < 8; i++ {
+		b[i] = byte(paragraphID >> (8 * i))
+		b[8+i] = byte(authorID >> (8 * i))
 	}
+	for i := 0; i < 4; i++ {
+		b[16+i] = byte(n >> (8 * i))
+	}
+	_, _ = h.Write([]byte("review-sample"))
 	_, _ = h.Write(b[:])
 	return int(h.Sum32()%100) < share
 }

@@ -57,19 +57,26 @@ var (
 	ErrQueueEmpty       = apperr.New(apperr.NotFound, "queue_empty", "nothing left to review with these filters")
 )
 
-// OnSubmit implements annotate.SubmitHook: it records the creation of each
-// question as a revision, raises flags, and routes the work by the
-// author's trust (a trusted author's unflagged, unsampled work is
-// accepted at once).
-func (s *Service) OnSubmit(tx *gorm.DB, c *corpus.Campaign, authorID int64, text string, qs []annotate.Question, as []annotate.Answer) error {
+// PrepareSubmission implements annotate.SubmitHook: before the questions
+// are written it raises their flags and routes them by the author's trust
+// (a trusted author's unflagged, unsampled work is accepted at once). Two
+// statements whatever the number of questions: the author's standing,
+// and which of the questions' keys the campaign already holds.
+func (s *Service) PrepareSubmission(tx *gorm.DB, c *corpus.Campaign, authorID int64, text string, qs []annotate.Question) error {
 	now := s.now()
-	counts, err := s.store.countsFor(tx, authorID)
+	st, err := s.store.submitterState(tx, authorID, now.Add(-time.Minute))
 	if err != nil {
 		return err
 	}
-	trust := Trust(counts.Accepted, counts.Rejected, counts.GoldRight, counts.GoldWrong)
-	var recent int64
-	if err := tx.Model(&annotate.Question{}).Where("author_id = ? AND created_at > ?", authorID, now.Add(-time.Minute)).Count(&recent).Error; err != nil {
+	trust := Trust(st.Accepted, st.Rejected, st.GoldRight, st.GoldWrong)
+	keys := make([]string, len(qs))
+	inBatch := map[string]int{}
+	for i := range qs {
+		keys[i] = QuestionKey(qs[i].Text)
+		inBatch[keys[i]]++
+	}
+	taken, err := s.store.keysTaken(tx, c.ID, keys)
+	if err != nil {
 		return err
 	}
 	for i := range qs {
@@ -81,45 +88,60 @@ func (s *Service) OnSubmit(tx *gorm.DB, c *corpus.Campaign, authorID int64, text
 		if CopiesText(q.Text, text) {
 			flags = append(flags, FlagCopy)
 		}
-		if recent >= BurstLimit {
+		if st.Recent+int64(i) >= BurstLimit {
 			flags = append(flags, FlagBurst)
 		}
-		key := QuestionKey(q.Text)
-		var dup int64
-		if err := tx.Model(&annotate.Question{}).Where("campaign_id = ? AND question_key = ? AND id <> ?", c.ID, key, q.ID).Count(&dup).Error; err != nil {
-			return err
-		}
-		if dup > 0 {
+		if taken[i] || inBatch[keys[i]] > 1 {
 			flags = append(flags, FlagNearDuplicate)
 		}
 		fj, _ := json.Marshal(orEmpty(flags))
-		auto := len(flags) == 0 && trust >= HighTrust && !sampled(q.ID, c.ReviewSample)
-		fields := map[string]any{"flags": string(fj), "question_key": key, "needs_review": !auto}
+		auto := len(flags) == 0 && trust >= HighTrust && !sampled(q.ParagraphID, authorID, i, c.ReviewSample)
+		q.Flags, q.QuestionKey, q.NeedsReview = string(fj), keys[i], !auto
 		if auto {
-			fields["state"] = annotate.StateAccepted
-			fields["decided_at"] = now
-		}
-		if err := tx.Model(&annotate.Question{}).Where("id = ?", q.ID).Updates(fields).Error; err != nil {
-			return err
-		}
-		a := as[i]
-		if err := addRevision(tx, q.ID, &a.ID, &authorID, "web", "submit", nil, questionSnapshot(q.Text, a.StartOffset, a.Text, annotate.StateSubmitted), now); err != nil {
-			return err
-		}
-		if auto {
-			if err := tx.Model(&annotate.Answer{}).Where("id = ?", a.ID).Update("state", annotate.StateAccepted).Error; err != nil {
-				return err
-			}
-			if err := addRevision(tx, q.ID, nil, nil, "system", "auto_accept", map[string]any{"state": annotate.StateSubmitted},
-				map[string]any{"state": annotate.StateAccepted, "trust": trust}, now); err != nil {
-				return err
-			}
+			q.State = annotate.StateAccepted
+			q.DecidedAt = &now
 		}
 	}
-	if err := tx.Model(&struct{ ID int64 }{}).Table("users").Where("id = ?", authorID).Update("trust", trust).Error; err != nil {
-		return err
+	if trust != st.Trust {
+		return tx.Table("users").Where("id = ?", authorID).Update("trust", trust).Error
 	}
 	return nil
+}
+
+// RecordSubmission implements annotate.SubmitHook: each question's
+// creation, and its acceptance when it was accepted at once, become
+// revisions, written in one statement.
+func (s *Service) RecordSubmission(tx *gorm.DB, authorID int64, qs []annotate.Question, as []annotate.Answer) error {
+	now := s.now()
+	revs := make([]Revision, 0, len(qs))
+	var auto []int
+	for i := range qs {
+		r, err := newRevision(qs[i].ID, &as[i].ID, &authorID, "web", "submit", nil,
+			questionSnapshot(qs[i].Text, as[i].StartOffset, as[i].Text, annotate.StateSubmitted), now)
+		if err != nil {
+			return err
+		}
+		revs = append(revs, r)
+		if qs[i].State == annotate.StateAccepted {
+			auto = append(auto, i)
+		}
+	}
+	if len(auto) > 0 {
+		// The trust that accepted them, as stored a moment ago.
+		var trust float64
+		if err := tx.Table("users").Select("trust").Where("id = ?", authorID).Scan(&trust).Error; err != nil {
+			return err
+		}
+		for _, i := range auto {
+			r, err := newRevision(qs[i].ID, nil, nil, "system", "auto_accept", map[string]any{"state": annotate.StateSubmitted},
+				map[string]any{"state": annotate.StateAccepted, "trust": trust}, now)
+			if err != nil {
+				return err
+			}
+			revs = append(revs, r)
+		}
+	}
+	return tx.Create(&revs).Error
 }
 
 func orEmpty(s []string) []string {

@@ -3,6 +3,7 @@ package review
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -34,16 +35,32 @@ type Revision struct {
 
 // addRevision records a change; before and after are marshalled to JSON.
 func addRevision(tx *gorm.DB, questionID int64, answerID, actor *int64, source, action string, before, after any, now time.Time) error {
+	r, err := newRevision(questionID, answerID, actor, source, action, before, after, now)
+	if err != nil {
+		return err
+	}
+	return tx.Create(&r).Error
+}
+
+// newRevision builds a revision row; before and after are marshalled to
+// JSON (nil stands for an empty object).
+func newRevision(questionID int64, answerID, actor *int64, source, action string, before, after any, now time.Time) (Revision, error) {
 	if before == nil {
 		before = map[string]any{}
 	}
 	if after == nil {
 		after = map[string]any{}
 	}
-	b, _ := json.Marshal(before)
-	a, _ := json.Marshal(after)
-	return tx.Create(&Revision{QuestionID: questionID, AnswerID: answerID, ActorID: actor, Source: source, Action: action,
-		Before: string(b), After: string(a), CreatedAt: now}).Error
+	b, err := json.Marshal(before)
+	if err != nil {
+		return Revision{}, err
+	}
+	a, err := json.Marshal(after)
+	if err != nil {
+		return Revision{}, err
+	}
+	return Revision{QuestionID: questionID, AnswerID: answerID, ActorID: actor, Source: source, Action: action,
+		Before: string(b), After: string(a), CreatedAt: now}, nil
 }
 
 // workCounts is what trust is computed from.
@@ -60,6 +77,52 @@ func (s *Store) countsFor(tx *gorm.DB, userID int64) (workCounts, error) {
 		(SELECT count(*) FROM gold_results WHERE user_id = ? AND NOT correct) AS gold_wrong`,
 		userID, userID, userID, userID).Row().Scan(&c.Accepted, &c.Rejected, &c.GoldRight, &c.GoldWrong)
 	return c, err
+}
+
+// submitterState is what moderation needs to know of an author when they
+// submit: their work counts (for trust), the trust stored on their row,
+// and how many questions they wrote in the last minute (bursts).
+type submitterState struct {
+	workCounts
+	Trust  float64
+	Recent int64
+}
+
+// submitterState reads an author's standing in one statement.
+func (s *Store) submitterState(tx *gorm.DB, userID int64, since time.Time) (submitterState, error) {
+	var st submitterState
+	err := tx.Raw(`SELECT
+		(SELECT count(*) FROM questions WHERE author_id = ? AND source = 'web' AND state = 'accepted' AND needs_review) AS accepted,
+		(SELECT count(*) FROM questions WHERE author_id = ? AND source = 'web' AND state IN ('rejected', 'needs_changes')) AS rejected,
+		(SELECT count(*) FROM gold_results WHERE user_id = ? AND correct) AS gold_right,
+		(SELECT count(*) FROM gold_results WHERE user_id = ? AND NOT correct) AS gold_wrong,
+		(SELECT count(*) FROM questions WHERE author_id = ? AND created_at > ?) AS recent,
+		(SELECT trust FROM users WHERE id = ?) AS trust`,
+		userID, userID, userID, userID, userID, since, userID).Row().
+		Scan(&st.Accepted, &st.Rejected, &st.GoldRight, &st.GoldWrong, &st.Recent, &st.Trust)
+	return st, err
+}
+
+// keysTaken tells, for each question key, whether the campaign already
+// holds a question with it: one statement of EXISTS probes, each stopping
+// at the first match of the (campaign, key) index.
+func (s *Store) keysTaken(tx *gorm.DB, campaignID int64, keys []string) ([]bool, error) {
+	out := make([]bool, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	probes := make([]string, len(keys))
+	args := make([]any, 0, 2*len(keys))
+	for i, k := range keys {
+		probes[i] = "EXISTS (SELECT 1 FROM questions WHERE campaign_id = ? AND question_key = ?)"
+		args = append(args, campaignID, k)
+	}
+	dest := make([]any, len(keys))
+	for i := range out {
+		dest[i] = &out[i]
+	}
+	err := tx.Raw("SELECT "+strings.Join(probes, ", "), args...).Row().Scan(dest...)
+	return out, err
 }
 
 // TrustOf computes a user's trust.
