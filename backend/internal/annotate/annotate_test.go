@@ -92,6 +92,22 @@ func TestAContributorAnnotatesAParagraph(t *testing.T) {
 		if n := env.Count("questions", "author_id = ?", u.ID); n != 2 {
 			t.Fatalf("%d questions stored", n)
 		}
+		// The author's GDPR export holds their questions and answers.
+		var export struct {
+			QA struct {
+				Questions []struct {
+					Text string `json:"text"`
+				} `json:"questions"`
+				Answers []struct {
+					Text string `json:"text"`
+				} `json:"answers"`
+			} `json:"qa_contributions"`
+		}
+		c.Must(200, "GET", "/api/v1/me/export", nil).JSON(t, &export)
+		if len(export.QA.Questions) != 2 || export.QA.Questions[0].Text != "Combien d’habitants compte la commune ?" ||
+			len(export.QA.Answers) != 2 || export.QA.Answers[1].Text != "le samedi" {
+			t.Fatalf("export %+v", export.QA)
+		}
 		// The campaign counter moved live.
 		for {
 			m := watcher.Next(5 * time.Second)

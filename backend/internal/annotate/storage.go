@@ -32,7 +32,7 @@ func (s *Store) lockClause() string {
 
 // taskStripes is how many stripes of documents contributors start from
 // (see leaseNext).
-const taskStripes = 16
+const taskStripes = 64
 
 // leaseNext leases a paragraph to a user in one statement and returns it:
 // the one they already hold in the campaign (its lease renewed), or else

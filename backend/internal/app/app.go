@@ -168,7 +168,8 @@ func (a *App) init(ctx context.Context, opts Options) error {
 		_, err := campaigns.CampaignByID(ctx, t.ID)
 		return err
 	})
-	annotateSvc := annotate.NewService(annotate.NewStore(a.DB), campaignSvc, a.counters, a.Hub, a.Log, a.Config.TaskLease)
+	annotateStore := annotate.NewStore(a.DB)
+	annotateSvc := annotate.NewService(annotateStore, campaignSvc, a.counters, a.Hub, a.Log, a.Config.TaskLease)
 	reviewSvc := review.NewService(review.NewStore(a.DB), campaignSvc, a.Hub, a.counters, a.Log)
 	// Moderators watching a campaign's review topic get its queue size,
 	// coalesced: publishing once per submission made them all wait in turn.
@@ -187,7 +188,9 @@ func (a *App) init(ctx context.Context, opts Options) error {
 		return nil
 	})
 
-	routes := []api.Provider{auth.NewHandlers(authSvc, authWeb), jobs.NewHandlers(a.Jobs), live.NewHandlers(a.Hub, authWeb.CheckOrigin),
+	// A user's GDPR export holds their contributions too.
+	dataSections := []auth.DataSection{annotate.NewContributionsExport(annotateStore), entities.NewAnnotationsExport(entitySvc)}
+	routes := []api.Provider{auth.NewHandlers(authSvc, authWeb, dataSections...), jobs.NewHandlers(a.Jobs), live.NewHandlers(a.Hub, authWeb.CheckOrigin),
 		corpus.NewHandlers(campaignSvc, stats), annotate.NewHandlers(annotateSvc), review.NewHandlers(reviewSvc),
 		dataio.NewHandlers(a.Jobs, campaignSvc, a.Exporter, filepath.Join(a.Config.DataDir, "uploads"), a.Config.MaxUploadBytes),
 		release.NewHandlers(a.Releases), entities.NewHandlers(entitySvc), ner.NewHandlers(nerSvc),

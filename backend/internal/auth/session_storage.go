@@ -14,7 +14,7 @@ var errNoSession = errors.New("no live session")
 // sessionWithUser is a session joined with what authorisation needs.
 type sessionWithUser struct {
 	Session
-	Role      string
+	Role        string
 	Pseudonym   string
 	DeletedAt   *time.Time
 	SuspendedAt *time.Time

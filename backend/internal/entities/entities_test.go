@@ -104,6 +104,17 @@ func TestAnnotateFromPreAnnotationsReviewAndAgree(t *testing.T) {
 		if r := alice.Do("POST", url, map[string]any{"idempotency_key": "alice-passage-1-bis", "spans": mine}); r.Status != 409 || r.ErrorCode() != "already_annotated" {
 			t.Fatalf("second annotation: %d %s", r.Status, r.Body)
 		}
+		// Alice's GDPR export holds her annotation and its spans.
+		var export struct {
+			Entities []struct {
+				ParagraphID int64           `json:"paragraph_id"`
+				Spans       []entities.Span `json:"spans"`
+			} `json:"entity_annotations"`
+		}
+		alice.Must(200, "GET", "/api/v1/me/export", nil).JSON(t, &export)
+		if len(export.Entities) != 1 || export.Entities[0].ParagraphID != task.Paragraph.ID || len(export.Entities[0].Spans) != len(mine) {
+			t.Fatalf("export %+v", export.Entities)
+		}
 		// Bob is given the passage Alice started (double annotation) and
 		// marks the same entities but misses the address.
 		var task2 entities.Task
