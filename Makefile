@@ -12,7 +12,7 @@ OPENAPI   := frontend/src/lib/api/openapi.json
 
 export PIAF_SHARED_DATA ?= $(abspath ../shared/data)
 
-.PHONY: help run build build-go frontend deps api test test-go test-fuzz test-frontend test-e2e screenshots bench lint clean
+.PHONY: help run build build-go frontend deps api test test-go test-fuzz test-frontend test-e2e screenshots bench vulncheck lint clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -75,6 +75,9 @@ screenshots: ## Copy the README's screenshots from the last browser test run (e2
 
 bench: ## Benchmarks (see docs/BENCHMARKS.md)
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./...
+
+vulncheck: ## govulncheck ./... against a local Go vulnerability database built from the golang.org/x/vulndb module (no vuln.go.dev needed; see .ci/vulncheck)
+	GO=$(GO) .ci/vulncheck
 
 clean: ## Remove build outputs
 	rm -rf bin frontend/.svelte-kit
