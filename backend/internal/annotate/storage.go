@@ -30,9 +30,9 @@ func (s *Store) lockClause() string {
 	return ""
 }
 
-// taskStripes is how many stripes of documents contributors start from
-// (see leaseNext).
-const taskStripes = 64
+// maxTaskStripes bounds how many stripes of documents contributors start
+// from (see leaseNext).
+const maxTaskStripes = 64
 
 // leaseNext leases a paragraph to a user in one statement and returns it:
 // the one they already hold in the campaign (its lease renewed), or else
@@ -40,8 +40,16 @@ const taskStripes = 64
 // nor skipped, and that nobody holds. It prefers, in order, the next
 // paragraph of the document the user was working on (articles are read in
 // a row), a paragraph already started, a paragraph whose lease expired
-// (back in the pool), then the campaign's free paragraphs in import order
-// (nearly: see the stripes below).
+// (back in the pool), then the campaign's free paragraphs in import order.
+//
+// When others are at work, "in import order" starts from the user's
+// stripe of documents: with n paragraphs leased in the campaign, the
+// documents whose id is the user's id modulo min(n, 64). A contributor
+// alone starts at the first document; hundreds start on different
+// articles instead of all racing for the head of the queue, where each
+// statement locked, rechecked and passed over the rows the others had
+// just leased, holding those locks until it ended and so blocking their
+// submissions.
 //
 // Each preference is a WITH query stopping at the first row of an index;
 // the UNION ALL under LIMIT 1 evaluates them in order and only as far as
@@ -73,17 +81,19 @@ func (s *Store) leaseNext(db *gorm.DB, c *corpus.Campaign, userID int64, theme s
 			``, `p.id`, []any{userID, c.ID}},
 		{``, ` AND p.questions_count > 0`, `p.id`, nil},
 		{``, ` AND p.lease_user_id IS NOT NULL`, `p.lease_expires_at, p.id`, nil},
-		// Free paragraphs in import order, first those of the documents in
-		// the user's stripe: contributors asking at the same instant start
-		// on different articles instead of all racing for the head of the
-		// queue (where each statement locked, rechecked and passed over the
-		// rows the others had just leased, holding those locks until it
-		// ended, and so blocked their submissions).
-		{``, ` AND p.lease_user_id IS NULL AND p.document_id % ? = ?`, `p.id`, []any{taskStripes, userID % taskStripes}},
+		// Free paragraphs in import order, in the user's stripe first.
+		{``, ` AND p.lease_user_id IS NULL AND p.document_id % (SELECT n FROM stripes) = ? % (SELECT n FROM stripes)`, `p.id`, []any{userID}},
 		{``, ` AND p.lease_user_id IS NULL`, `p.id`, nil},
 	}
-	args := []any{userID, until, c.ID, userID, now}
-	ctes := []string{`held AS (SELECT id FROM paragraphs WHERE campaign_id = ? AND lease_user_id = ? AND lease_expires_at > ? AND status = 'open' ORDER BY id LIMIT 1)`}
+	bound := `LEAST(?, GREATEST(1, count(*)))`
+	if s.db.Dialect != database.Postgres {
+		bound = `min(?, max(1, count(*)))`
+	}
+	args := []any{userID, until, c.ID, userID, now, maxTaskStripes, c.ID, now}
+	ctes := []string{`held AS (SELECT id FROM paragraphs WHERE campaign_id = ? AND lease_user_id = ? AND lease_expires_at > ? AND status = 'open' ORDER BY id LIMIT 1)`,
+		// How many stripes: the paragraphs leased right now (read through
+		// the expiry index), evaluated only if the striped stage runs.
+		`stripes AS (SELECT ` + bound + ` AS n FROM paragraphs WHERE campaign_id = ? AND status = 'open' AND lease_user_id IS NOT NULL AND lease_expires_at > ?)`}
 	union := []string{`SELECT id FROM held`}
 	for i, st := range stages {
 		name := fmt.Sprintf("stage%d", i+1)
