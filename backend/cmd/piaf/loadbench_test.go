@@ -236,42 +236,25 @@ func BenchmarkAnnotationLoad(b *testing.B) {
 		go func() {
 			defer wg.Done()
 			for k := 0; time.Now().Before(deadline); k++ {
-				var task struct {
-					Paragraph struct {
-						ID   int64  `json:"id"`
-						Text string `json:"text"`
-					} `json:"paragraph"`
-					Needed int `json:"questions_needed"`
-				}
-				t0 := time.Now()
-				st := s.postRaw("/api/v1/campaigns/1/tasks/next", "", &task)
-				d := time.Since(t0)
+				r := contributorRound(s, fmt.Sprintf("load-%p-%d", s, k))
 				tm.mu.Lock()
-				tm.next = append(tm.next, d)
+				tm.next = append(tm.next, r.next)
 				tm.mu.Unlock()
 				cmu.Lock()
 				requests++
-				if st != 200 {
+				if r.nextStatus != 200 {
 					errs++
 					if errs < 5 {
-						b.Logf("next task: status %d", st)
+						b.Logf("next task: status %d", r.nextStatus)
 					}
 				}
 				cmu.Unlock()
-				if st != 200 {
+				if r.nextStatus != 200 {
 					continue
 				}
-				body, _ := json.Marshal(map[string]any{"idempotency_key": fmt.Sprintf("load-%p-%d", s, k), "pairs": pairsFor(task.Paragraph.Text, task.Needed)})
-				t0 = time.Now()
-				st = s.postRaw(fmt.Sprintf("/api/v1/paragraphs/%d/submissions", task.Paragraph.ID), string(body), nil)
-				d = time.Since(t0)
-				// No answer (the client gave up): a real client sends the same
-				// submission again with its idempotency key to learn the outcome.
-				for retry := 0; st == 0 && retry < 3; retry++ {
-					st = s.postRaw(fmt.Sprintf("/api/v1/paragraphs/%d/submissions", task.Paragraph.ID), string(body), nil)
-				}
+				st := r.submitStatus
 				tm.mu.Lock()
-				tm.sub = append(tm.sub, d)
+				tm.sub = append(tm.sub, r.submit)
 				tm.mu.Unlock()
 				cmu.Lock()
 				requests++
@@ -367,6 +350,42 @@ func BenchmarkAnnotationLoad(b *testing.B) {
 	b.ReportMetric(tps, "pgbench-insert-tps")
 	b.ReportMetric(rps/tps, "ratio-requests/pgbench")
 	b.ReportMetric(float64(pgConc), "pgbench-clients")
+}
+
+// round is what one contributor cycle gave: each call's status and
+// duration (no submission when the task request failed).
+type round struct {
+	nextStatus, submitStatus int
+	next, submit             time.Duration
+}
+
+// contributorRound is one contributor's cycle: ask for a task, then submit
+// five pairs on it with the idempotency key, sending the same submission
+// again when no answer came (as a real client does to learn the outcome).
+func contributorRound(s *session, key string) round {
+	var task struct {
+		Paragraph struct {
+			ID   int64  `json:"id"`
+			Text string `json:"text"`
+		} `json:"paragraph"`
+		Needed int `json:"questions_needed"`
+	}
+	var r round
+	t0 := time.Now()
+	r.nextStatus = s.postRaw("/api/v1/campaigns/1/tasks/next", "", &task)
+	r.next = time.Since(t0)
+	if r.nextStatus != 200 {
+		return r
+	}
+	body, _ := json.Marshal(map[string]any{"idempotency_key": key, "pairs": pairsFor(task.Paragraph.Text, task.Needed)})
+	url := fmt.Sprintf("/api/v1/paragraphs/%d/submissions", task.Paragraph.ID)
+	t0 = time.Now()
+	r.submitStatus = s.postRaw(url, string(body), nil)
+	r.submit = time.Since(t0)
+	for retry := 0; r.submitStatus == 0 && retry < 3; retry++ {
+		r.submitStatus = s.postRaw(url, string(body), nil)
+	}
+	return r
 }
 
 // pgbenchInserts measures single-row insert transactions per second with

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/cookiejar"
@@ -176,30 +175,16 @@ func BenchmarkSoak(b *testing.B) {
 		go func() {
 			defer wg.Done()
 			for k := 0; time.Now().Before(deadline); k++ {
-				var task struct {
-					Paragraph struct {
-						ID   int64  `json:"id"`
-						Text string `json:"text"`
-					} `json:"paragraph"`
-					Needed int `json:"questions_needed"`
-				}
-				t0 := time.Now()
-				st := s.postRaw("/api/v1/campaigns/1/tasks/next", "", &task)
-				next.add(time.Since(t0))
+				r := contributorRound(s, fmt.Sprintf("soak-%p-%d", s, k))
+				next.add(r.next)
 				requests.Add(1)
-				if st != 200 {
+				if r.nextStatus != 200 {
 					errs.Add(1)
 					continue
 				}
-				body, _ := json.Marshal(map[string]any{"idempotency_key": fmt.Sprintf("soak-%p-%d", s, k), "pairs": pairsFor(task.Paragraph.Text, task.Needed)})
-				url := fmt.Sprintf("/api/v1/paragraphs/%d/submissions", task.Paragraph.ID)
-				t0 = time.Now()
-				st = s.postRaw(url, string(body), nil)
-				for retry := 0; st == 0 && retry < 3; retry++ {
-					st = s.postRaw(url, string(body), nil)
-				}
-				submit.add(time.Since(t0))
+				submit.add(r.submit)
 				requests.Add(1)
+				st := r.submitStatus
 				if st == 201 {
 					submissions.Add(1)
 				} else {
