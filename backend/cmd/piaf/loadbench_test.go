@@ -176,29 +176,8 @@ func BenchmarkAnnotationLoad(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	clients := make([]*session, users)
+	clients := signInAll(b, users, func(int) string { return p.url }, func(i int) string { return fmt.Sprintf("charge%04d@exemple.fr", i) })
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
-	for i := range clients {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			jar, _ := cookiejar.New(nil)
-			s := &session{t: nil, url: p.url, client: &http.Client{Jar: jar, Timeout: 60 * time.Second}}
-			var info struct {
-				CSRFToken string `json:"csrf_token"`
-			}
-			st := s.postRaw("/api/v1/auth/login", fmt.Sprintf(`{"email":"charge%04d@exemple.fr","password":"charge-benevole-mot-de-passe"}`, i), &info)
-			if st != 200 {
-				b.Errorf("login %d: %d", i, st)
-			}
-			s.csrf = info.CSRFToken
-			clients[i] = s
-		}()
-	}
-	wg.Wait()
 
 	var tm timing
 	var errs, submissions, requests int64
@@ -350,6 +329,35 @@ func BenchmarkAnnotationLoad(b *testing.B) {
 	b.ReportMetric(tps, "pgbench-insert-tps")
 	b.ReportMetric(rps/tps, "ratio-requests/pgbench")
 	b.ReportMetric(float64(pgConc), "pgbench-clients")
+}
+
+// signInAll signs in n benchmark accounts (password
+// "charge-benevole-mot-de-passe"), eight at a time, each on the node urlOf
+// gives, and returns their sessions.
+func signInAll(b *testing.B, n int, urlOf, emailOf func(int) string) []*session {
+	clients := make([]*session, n)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for i := range clients {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			jar, _ := cookiejar.New(nil)
+			s := &session{url: urlOf(i), client: &http.Client{Jar: jar, Timeout: 60 * time.Second}}
+			var info struct {
+				CSRFToken string `json:"csrf_token"`
+			}
+			if st := s.postRaw("/api/v1/auth/login", fmt.Sprintf(`{"email":%q,"password":"charge-benevole-mot-de-passe"}`, emailOf(i)), &info); st != 200 {
+				b.Errorf("login %d: %d", i, st)
+			}
+			s.csrf = info.CSRFToken
+			clients[i] = s
+		}()
+	}
+	wg.Wait()
+	return clients
 }
 
 // round is what one contributor cycle gave: each call's status and

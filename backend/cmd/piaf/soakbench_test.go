@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"net/http"
-	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -95,28 +94,8 @@ func BenchmarkSoak(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	clients := make([]*session, users+mods)
+	clients := signInAll(b, users+mods, func(i int) string { return servers[i%nodes].url }, func(i int) string { return fmt.Sprintf("soak%05d@exemple.fr", i) })
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
-	for i := range clients {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			jar, _ := cookiejar.New(nil)
-			s := &session{url: servers[i%nodes].url, client: &http.Client{Jar: jar, Timeout: 60 * time.Second}}
-			var info struct {
-				CSRFToken string `json:"csrf_token"`
-			}
-			if st := s.postRaw("/api/v1/auth/login", fmt.Sprintf(`{"email":"soak%05d@exemple.fr","password":"charge-benevole-mot-de-passe"}`, i), &info); st != 200 {
-				b.Errorf("login %d: %d", i, st)
-			}
-			s.csrf = info.CSRFToken
-			clients[i] = s
-		}()
-	}
-	wg.Wait()
 
 	var next, submit, claim, decide latencies
 	var requests, errs, submissions, decisions atomic.Int64

@@ -63,6 +63,13 @@ func newRevision(questionID int64, answerID, actor *int64, source, action string
 		Before: string(b), After: string(a), CreatedAt: now}, nil
 }
 
+// workCountsSQL selects a user's work counts (the user id four times).
+const workCountsSQL = `
+		(SELECT count(*) FROM questions WHERE author_id = ? AND source = 'web' AND state = 'accepted' AND needs_review) AS accepted,
+		(SELECT count(*) FROM questions WHERE author_id = ? AND source = 'web' AND state IN ('rejected', 'needs_changes')) AS rejected,
+		(SELECT count(*) FROM gold_results WHERE user_id = ? AND correct) AS gold_right,
+		(SELECT count(*) FROM gold_results WHERE user_id = ? AND NOT correct) AS gold_wrong`
+
 // workCounts is what trust is computed from.
 type workCounts struct {
 	Accepted, Rejected, GoldRight, GoldWrong int64
@@ -70,12 +77,7 @@ type workCounts struct {
 
 func (s *Store) countsFor(tx *gorm.DB, userID int64) (workCounts, error) {
 	var c workCounts
-	err := tx.Raw(`SELECT
-		(SELECT count(*) FROM questions WHERE author_id = ? AND source = 'web' AND state = 'accepted' AND needs_review) AS accepted,
-		(SELECT count(*) FROM questions WHERE author_id = ? AND source = 'web' AND state IN ('rejected', 'needs_changes')) AS rejected,
-		(SELECT count(*) FROM gold_results WHERE user_id = ? AND correct) AS gold_right,
-		(SELECT count(*) FROM gold_results WHERE user_id = ? AND NOT correct) AS gold_wrong`,
-		userID, userID, userID, userID).Row().Scan(&c.Accepted, &c.Rejected, &c.GoldRight, &c.GoldWrong)
+	err := tx.Raw(`SELECT `+workCountsSQL, userID, userID, userID, userID).Row().Scan(&c.Accepted, &c.Rejected, &c.GoldRight, &c.GoldWrong)
 	return c, err
 }
 
@@ -91,11 +93,7 @@ type submitterState struct {
 // submitterState reads an author's standing in one statement.
 func (s *Store) submitterState(tx *gorm.DB, userID int64, since time.Time) (submitterState, error) {
 	var st submitterState
-	err := tx.Raw(`SELECT
-		(SELECT count(*) FROM questions WHERE author_id = ? AND source = 'web' AND state = 'accepted' AND needs_review) AS accepted,
-		(SELECT count(*) FROM questions WHERE author_id = ? AND source = 'web' AND state IN ('rejected', 'needs_changes')) AS rejected,
-		(SELECT count(*) FROM gold_results WHERE user_id = ? AND correct) AS gold_right,
-		(SELECT count(*) FROM gold_results WHERE user_id = ? AND NOT correct) AS gold_wrong,
+	err := tx.Raw(`SELECT `+workCountsSQL+`,
 		(SELECT count(*) FROM questions WHERE author_id = ? AND created_at > ?) AS recent,
 		(SELECT trust FROM users WHERE id = ?) AS trust`,
 		userID, userID, userID, userID, userID, since, userID).Row().
