@@ -238,11 +238,18 @@ func (s *Server) Serve(ctx context.Context, addr string, ready chan<- net.Addr) 
 	return nil
 }
 
+// ipExtractor decides which address rate limits, audit entries and logs see.
+// Without configured proxies it is the TCP peer, whatever the headers say.
+// With them, X-Forwarded-For is read from the right and believed only while
+// each hop is one of those proxies. Echo would also trust every loopback,
+// link-local and private address by default (GO-2026-6872: a client on the
+// same private network could then pick its own address and escape the rate
+// limits), so those defaults are switched off: only the listed ranges count.
 func ipExtractor(trusted []string) echo.IPExtractor {
 	if len(trusted) == 0 {
 		return echo.ExtractIPDirect()
 	}
-	var opts []echo.TrustOption
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
 	for _, cidr := range trusted {
 		if _, n, err := net.ParseCIDR(strings.TrimSpace(cidr)); err == nil {
 			opts = append(opts, echo.TrustIPRange(n))
