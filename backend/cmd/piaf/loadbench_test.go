@@ -184,6 +184,9 @@ func BenchmarkAnnotationLoad(b *testing.B) {
 	var cmu sync.Mutex
 	deadline := time.Now().Add(time.Duration(seconds) * time.Second)
 	start := time.Now()
+	// Where the CPU goes during the load: the server, PostgreSQL's
+	// processes, and this process (the simulated contributors).
+	serverCPU0, pgCPU0, clientsCPU0 := cpuSeconds("", p.cmd.Process.Pid), cpuSeconds("postgres", 0), cpuSeconds("", os.Getpid())
 	if profileFile != "" {
 		go func() {
 			time.Sleep(5 * time.Second)
@@ -251,6 +254,7 @@ func BenchmarkAnnotationLoad(b *testing.B) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start).Seconds()
+	serverCPU, pgCPU, clientsCPU := cpuSeconds("", p.cmd.Process.Pid)-serverCPU0, cpuSeconds("postgres", 0)-pgCPU0, cpuSeconds("", os.Getpid())-clientsCPU0
 
 	// Count what the database holds.
 	var questions, dupAuthors, overfull int64
@@ -317,8 +321,17 @@ func BenchmarkAnnotationLoad(b *testing.B) {
 	var maxConns, usedConns int
 	db.QueryRow(`SELECT current_setting('max_connections')::int, (SELECT count(*) FROM pg_stat_activity)`).Scan(&maxConns, &usedConns)
 	pgConc := max(1, min(users, 40, maxConns-usedConns-10))
+	pgBenchCPU0 := cpuSeconds("postgres", 0)
 	tps := pgbenchInserts(b, dbURL, pgConc, 15)
+	// PostgreSQL's own CPU per pgbench insert, to compare with its CPU per
+	// PIAF request above.
+	b.ReportMetric((cpuSeconds("postgres", 0)-pgBenchCPU0)*1000/(tps*15), "pgbench-postgres-cpu-ms/insert")
 
+	if requests > 0 {
+		b.ReportMetric(serverCPU*1000/float64(requests), "server-cpu-ms/request")
+		b.ReportMetric(pgCPU*1000/float64(requests), "postgres-cpu-ms/request")
+		b.ReportMetric(clientsCPU*1000/float64(requests), "clients-cpu-ms/request")
+	}
 	b.ReportMetric(float64(errs), "errors")
 	b.ReportMetric(float64(submissions)/elapsed, "submissions/s")
 	b.ReportMetric(rps, "requests/s")

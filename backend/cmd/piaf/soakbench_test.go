@@ -240,3 +240,45 @@ func goroutines(debugAddr string) int {
 	n, _ := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(line, "goroutine profile: total ")))
 	return n
 }
+
+// cpuSeconds sums user and system CPU time of the processes whose command
+// name is comm (postgres: every backend), or of the one process pid when comm
+// is empty, from /proc (clock ticks of 1/100 s). The time of children that
+// have exited and been waited for counts too (their parent's cutime and
+// cstime), so backends that PostgreSQL's postmaster started and reaped
+// during the window are not lost.
+func cpuSeconds(comm string, pid int) float64 {
+	read := func(path string) float64 {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return 0
+		}
+		s := string(b)
+		// The command name is in parentheses and may hold spaces.
+		end := strings.LastIndexByte(s, ')')
+		if end < 0 || (comm != "" && s[strings.IndexByte(s, '(')+1:end] != comm) {
+			return 0
+		}
+		f := strings.Fields(s[end+1:])
+		// Fields after the name start at field 3 (state); utime, stime,
+		// cutime and cstime are fields 14 to 17.
+		if len(f) < 15 {
+			return 0
+		}
+		var ticks float64
+		for _, v := range f[11:15] {
+			t, _ := strconv.ParseFloat(v, 64)
+			ticks += t
+		}
+		return ticks / 100
+	}
+	if comm == "" {
+		return read(fmt.Sprintf("/proc/%d/stat", pid))
+	}
+	paths, _ := filepath.Glob("/proc/[0-9]*/stat")
+	var total float64
+	for _, p := range paths {
+		total += read(p)
+	}
+	return total
+}
