@@ -80,20 +80,25 @@ func (s *Store) leaseNext(db *gorm.DB, c *corpus.Campaign, userID int64, theme s
 			WHERE q2.author_id = ? AND q2.campaign_id = ? ORDER BY q2.id DESC LIMIT 1) last ON last.document_id = p.document_id`,
 			``, `p.id`, []any{userID, c.ID}},
 		{``, ` AND p.questions_count > 0`, `p.id`, nil},
-		{``, ` AND p.lease_user_id IS NOT NULL`, `p.lease_expires_at, p.id`, nil},
-		// Free paragraphs in import order, in the user's stripe first.
-		{``, ` AND p.lease_user_id IS NULL AND p.document_id % (SELECT n FROM stripes) = ? % (SELECT n FROM stripes)`, `p.id`, []any{userID}},
-		{``, ` AND p.lease_user_id IS NULL`, `p.id`, nil},
+		// Leases left to expire, by expiry: the explicit bound (implied by
+		// the filter above) lets the expiry index stop at once instead of
+		// visiting every live lease.
+		{``, ` AND p.lease_user_id IS NOT NULL AND p.lease_expires_at < ?`, `p.lease_expires_at, p.id`, []any{now}},
+		// Free paragraphs by document (import order), in the user's
+		// stripe first; the order is the free-paragraph index's.
+		{``, ` AND p.lease_user_id IS NULL AND p.document_id % (SELECT n FROM stripes) = ? % (SELECT n FROM stripes)`, `p.document_id, p.id`, []any{userID}},
+		{``, ` AND p.lease_user_id IS NULL`, `p.document_id, p.id`, nil},
 	}
 	bound := `LEAST(?, GREATEST(1, count(*)))`
 	if s.db.Dialect != database.Postgres {
 		bound = `min(?, max(1, count(*)))`
 	}
-	args := []any{userID, until, c.ID, userID, now, maxTaskStripes, c.ID, now}
+	args := []any{userID, until, c.ID, userID, now, maxTaskStripes, c.ID, now, maxTaskStripes}
 	ctes := []string{`held AS (SELECT id FROM paragraphs WHERE campaign_id = ? AND lease_user_id = ? AND lease_expires_at > ? AND status = 'open' ORDER BY id LIMIT 1)`,
 		// How many stripes: the paragraphs leased right now (read through
-		// the expiry index), evaluated only if the striped stage runs.
-		`stripes AS (SELECT ` + bound + ` AS n FROM paragraphs WHERE campaign_id = ? AND status = 'open' AND lease_user_id IS NOT NULL AND lease_expires_at > ?)`}
+		// the expiry index, and no more of them than there can be
+		// stripes), evaluated only if the striped stage runs.
+		`stripes AS (SELECT ` + bound + ` AS n FROM (SELECT 1 FROM paragraphs WHERE campaign_id = ? AND status = 'open' AND lease_user_id IS NOT NULL AND lease_expires_at > ? LIMIT ?) leased)`}
 	union := []string{`SELECT id FROM held`}
 	for i, st := range stages {
 		name := fmt.Sprintf("stage%d", i+1)
