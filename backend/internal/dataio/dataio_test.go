@@ -161,7 +161,9 @@ func TestDocumentImportsReportRejectedRows(t *testing.T) {
 pas du json
 {"title":"Long","text":"` + long + `"}
 {"title":"Inconnu","text":"` + para + ` bis","color":"red"}
-`, 2, 3, []string{"line 2", "line 3", "line 5"}},
+{"title":"Piège","text":"` + para + ` ter","source_url":"javascript:alert(document.cookie)"}
+{"title":"Relatif","text":"` + para + ` quater","source_url":"/vosdroits/F123"}
+`, 2, 3, []string{"line 2", "line 3", "line 5", "line 6", "line 7"}},
 		{dataio.FormatCSV, "title,text,theme\nMédiathèque,\"" + para + "\",Culture\n\"Cassée,\"x\"\nVide,,\n", 1, 1, []string{"row 3", "row 4"}},
 		{dataio.FormatMarkdown, "# Guide de la médiathèque\n\n" + para + "\n\n## Horaires\n\nOuvert.\n\n- " + para + " (liste)\n", 1, 2, nil},
 	}

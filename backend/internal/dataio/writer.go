@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -68,6 +69,10 @@ func (w *writer) document(row docRow, loc string) error {
 	}
 	if !utf8.ValidString(row.Text) {
 		w.report.reject(loc, "text is not valid UTF-8")
+		return nil
+	}
+	if problem := sourceURLProblem(row.SourceURL); problem != "" {
+		w.report.reject(loc, problem)
 		return nil
 	}
 	res := SplitParagraphs(row.Text, w.opts.Split)
@@ -445,4 +450,24 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return string(r[:n]) + "…"
+}
+
+// sourceURLProblem tells why a document's source address cannot be kept:
+// it is shown as a link for attribution and copied into releases, so only
+// absolute http(s) addresses are accepted (never javascript: or data:,
+// which the CSP would block in the browser but a release's reader might
+// follow). An empty address is fine.
+func sourceURLProblem(raw string) string {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return ""
+	}
+	if len(raw) > 2000 {
+		return "source_url longer than 2,000 characters"
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "source_url must be an absolute http or https address"
+	}
+	return ""
 }
