@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,7 +18,7 @@ import (
 )
 
 // These tests kill `piaf serve` with SIGKILL in the middle of a long job
-// (a release build, a reader training) on PostgreSQL, start it again and
+// (a release build, a reader training, an import) on PostgreSQL, start it again and
 // check what users can see: never a half release or a half model, the job
 // run again at once by the restarted server (its node is provably dead:
 // same host, process gone), and the result complete.
@@ -379,6 +381,84 @@ func TestServeKilledDuringATraining(t *testing.T) {
 	db.Gorm.Raw(`SELECT count(*) FROM qa_models`).Scan(&models)
 	if models != 1 {
 		t.Errorf("%d models registered, want 1", models)
+	}
+	b.stop(t)
+}
+
+// upload posts a file as multipart/form-data with the given extra fields.
+func (s *session) upload(path, field, filename string, content []byte, fields map[string]string, out any) int {
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, v := range fields {
+		_ = mw.WriteField(k, v)
+	}
+	fw, _ := mw.CreateFormFile(field, filename)
+	_, _ = fw.Write(content)
+	_ = mw.Close()
+	req, _ := http.NewRequest("POST", s.url+path, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Origin", s.url)
+	req.Header.Set("X-CSRF-Token", s.csrf)
+	res, err := s.client.Do(req)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if out != nil {
+		_ = json.NewDecoder(res.Body).Decode(out)
+	}
+	return res.StatusCode
+}
+
+// TestServeKilledDuringAnImport kills the server while an uploaded corpus
+// is being imported by its job, and restarts it: the campaign holds none of
+// the file while nobody runs it (one transaction), and the restarted server
+// imports it whole, once.
+func TestServeKilledDuringAnImport(t *testing.T) {
+	dir := t.TempDir()
+	env := []string{"PIAF_DATA_DIR=" + dir, "PIAF_DATABASE_URL=" + postgresURL(t), "PIAF_JOB_WORKERS=1", "PIAF_JOB_RESCUE_AFTER=1s"}
+	seed := startServe(t, env, "--demo")
+	seed.stop(t)
+	db := openDB(t, env, dir)
+	paragraphs := func() int64 {
+		var n int64
+		db.Gorm.Raw(`SELECT count(*) FROM paragraphs WHERE campaign_id = 1`).Scan(&n)
+		return n
+	}
+	before := paragraphs()
+	file := filepath.Join(dir, "corpus.jsonl")
+	docs := writeCorpus(t, file, 3<<20)
+	content, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	a := startServe(t, env)
+	s := signIn(t, a.url, demoAdminEmail, demoAdminPassword)
+	var job struct {
+		ID int64 `json:"id"`
+	}
+	if status := s.upload("/api/v1/campaigns/1/imports", "file", "communes.jsonl", content, map[string]string{"min_length": "50"}, &job); status != 202 {
+		t.Fatalf("upload: %d", status)
+	}
+	seen := killWhen(t, a, s, job.ID, func(j jobInfo) bool { return j.State == "running" && j.Done > 0 })
+	killed := time.Now()
+	t.Logf("killed during %q at %d/%d bytes", seen.Stage, seen.Done, seen.Total)
+	if n := paragraphs(); n != before {
+		t.Fatalf("%d paragraphs of the file are in the campaign while nobody imports it (a half import)", n-before)
+	}
+
+	b := startServe(t, env)
+	j, took := waitJob(t, s.on(b.url), job.ID, 90*time.Second)
+	t.Logf("job %s on attempt %d, %s after the restart (%s after the kill)", j.State, j.Attempt, took.Round(time.Millisecond), time.Since(killed).Round(time.Millisecond))
+	if j.State != "succeeded" {
+		t.Fatalf("the import after the restart: %+v\n%s", j, b.logs)
+	}
+	if j.Attempt < 2 {
+		t.Errorf("attempt %d: the import was not run again", j.Attempt)
+	}
+	if n := paragraphs(); n != before+int64(docs) {
+		t.Errorf("%d paragraphs imported, want %d (each document once)", n-before, docs)
 	}
 	b.stop(t)
 }
