@@ -70,15 +70,8 @@ func (s *session) job(id int64) jobInfo {
 }
 
 func (s *session) get(path string, out any) int {
-	res, err := s.client.Get(s.url + path)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	if out != nil {
-		_ = json.NewDecoder(res.Body).Decode(out)
-	}
-	return res.StatusCode
+	req, _ := http.NewRequest("GET", s.url+path, nil)
+	return s.send(req, out)
 }
 
 // killWhen polls the job until ready says so, then kills the server with
@@ -397,17 +390,7 @@ func (s *session) upload(path, field, filename string, content []byte, fields ma
 	_ = mw.Close()
 	req, _ := http.NewRequest("POST", s.url+path, &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Origin", s.url)
-	req.Header.Set("X-CSRF-Token", s.csrf)
-	res, err := s.client.Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	if out != nil {
-		_ = json.NewDecoder(res.Body).Decode(out)
-	}
-	return res.StatusCode
+	return s.send(req, out)
 }
 
 // TestServeKilledDuringAnImport kills the server while an uploaded corpus

@@ -50,6 +50,12 @@ func (s *session) on(base string) *session {
 func (s *session) post(path, body string, out any) int {
 	req, _ := http.NewRequest("POST", s.url+path, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
+	return s.send(req, out)
+}
+
+// send makes a request as the signed-in user (same origin, CSRF token),
+// decodes a JSON answer into out when given, and returns the status.
+func (s *session) send(req *http.Request, out any) int {
 	req.Header.Set("Origin", s.url)
 	req.Header.Set("X-CSRF-Token", s.csrf)
 	res, err := s.client.Do(req)
