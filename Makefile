@@ -10,6 +10,12 @@ GO        ?= go
 # command fetches it from the module proxy once (76 MB). `make GOTOOLCHAIN=local`
 # uses the machine's own Go instead.
 export GOTOOLCHAIN := go1.27.3
+# -trimpath keeps source directories out of the build cache's keys, so that a
+# fresh clone (CI clones main into a new directory on the same machine) reuses
+# the packages, test binaries and fuzz builds already compiled instead of
+# compiling everything again (about three minutes of `make test` on two cores).
+# -buildvcs=false: builds also work where git cannot read the checkout.
+export GOFLAGS := -trimpath -buildvcs=false
 BIN       := bin/piaf
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null)
@@ -43,7 +49,7 @@ frontend: deps api ## Build the SPA into the Go embed folder
 	npm run build -w frontend
 
 build-go: ## Build the binary (embeds whatever SPA build is present)
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./backend/cmd/piaf
+	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./backend/cmd/piaf
 
 test: build test-go test-fuzz test-frontend test-e2e ## Run every test: Go (PostgreSQL and SQLite), short fuzzing, Vitest, browser
 
