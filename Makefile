@@ -51,13 +51,7 @@ frontend: deps api ## Build the SPA into the Go embed folder
 build-go: ## Build the binary (embeds whatever SPA build is present)
 	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./backend/cmd/piaf
 
-test: build ## Run every test: Go (PostgreSQL and SQLite), short fuzzing, Vitest, browser
-	@# Go tests spend much of their time waiting for PostgreSQL and for the
-	@# processes they start, so the Node checks and the short fuzzing share
-	@# the cores with them; the browser tests run alone (they measure time
-	@# to interactive).
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-go test-frontend test-fuzz
-	$(MAKE) --no-print-directory test-e2e
+test: build test-go test-fuzz test-frontend test-e2e ## Run every test: Go (PostgreSQL and SQLite), short fuzzing, Vitest, browser
 
 test-go: ## Go tests against a real PostgreSQL ($$PIAF_TEST_DATABASE_URL) and SQLite
 	$(GO) vet ./...
