@@ -19,8 +19,8 @@ type Publisher interface {
 // those requests wait for each other; touched instead, hundreds of
 // changes a second cost one computation and one event per interval.
 //
-// The pause after a round also grows with the round's cost: at least
-// maxBusyShare of the time is left idle, so counters that take half a
+// The pause after a round also grows with the round's cost, so that a
+// coalescer is busy at most maxBusyShare of the time: counters that take half a
 // second to count on a large campaign under load (the annotation load
 // benchmark: 466 ms for a campaign's statistics) are published every few
 // seconds instead of taking a database core.
