@@ -155,10 +155,14 @@ func prepareCampaign(t *testing.T, env []string, dir string, docs, paras, qs int
 }
 
 // TestServeKilledDuringAReleaseBuild kills the server while its job writes
-// a release of a large campaign, and restarts it.
+// a release of a large campaign, and restarts it. A release of 6,000
+// questions takes half a second on a fast machine, too quick to be caught
+// by polling; PIAF_TEST_JOB_STEP_DELAY (test builds only) makes each
+// document written take 5 ms more, so that the job is killed mid-write.
 func TestServeKilledDuringAReleaseBuild(t *testing.T) {
 	dir := t.TempDir()
-	env := []string{"PIAF_DATA_DIR=" + dir, "PIAF_DATABASE_URL=" + postgresURL(t), "PIAF_JOB_WORKERS=1", "PIAF_JOB_RESCUE_AFTER=1s"}
+	env := []string{"PIAF_DATA_DIR=" + dir, "PIAF_DATABASE_URL=" + postgresURL(t), "PIAF_JOB_WORKERS=1", "PIAF_JOB_RESCUE_AFTER=1s",
+		"PIAF_TEST_JOB_STEP_DELAY=5ms"}
 	questions := prepareCampaign(t, env, dir, 500, 4, 3)
 	db := openDB(t, env, dir)
 	blobDir := filepath.Join(dir, "blobs")

@@ -148,7 +148,7 @@ func (a *App) init(ctx context.Context, opts Options) error {
 		release.BuildJob{Service: a.Releases}, ner.TrainJob{Service: nerSvc}, ner.BatchJob{Service: nerSvc},
 		qaservice.IndexJob{Service: qaSvc}, qaservice.TrainJob{Service: qaSvc}}
 	a.Jobs, err = jobs.New(ctx, a.DB, a.Hub, a.Log, a.Metrics.Registry, append(append(kinds, jobHandlers(a)...), opts.ExtraJobs...), jobs.Options{
-		Workers: a.Config.JobWorkers, RescueAfter: a.Config.JobRescueAfter, PollInterval: jobPollInterval(a.DB)})
+		Workers: a.Config.JobWorkers, RescueAfter: a.Config.JobRescueAfter, PollInterval: jobPollInterval(a.DB), StepDelay: testJobStepDelay()})
 	if err != nil {
 		return fmt.Errorf("jobs: %w", err)
 	}

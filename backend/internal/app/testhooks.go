@@ -3,6 +3,8 @@
 package app
 
 import (
+	"time"
+
 	"github.com/lab-ia/piaf/backend/internal/api"
 	"github.com/lab-ia/piaf/backend/internal/jobs"
 )
@@ -11,3 +13,6 @@ import (
 func testJobHandlers(*App) []jobs.Handler { return nil }
 
 func testRoutes(*App) []api.Provider { return nil }
+
+// testJobStepDelay is zero: production jobs never pause.
+func testJobStepDelay() time.Duration { return 0 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -102,6 +103,14 @@ func (h testHandlers) Routes() []api.Route {
 				return c.NoContent(http.StatusNoContent)
 			}},
 	}
+}
+
+// testJobStepDelay reads PIAF_TEST_JOB_STEP_DELAY (a Go duration): fault
+// tests set it so that a real job (a release build) runs long enough to be
+// killed in the middle on any machine.
+func testJobStepDelay() time.Duration {
+	d, _ := time.ParseDuration(os.Getenv("PIAF_TEST_JOB_STEP_DELAY"))
+	return d
 }
 
 func testRoutes(a *App) []api.Provider { return []api.Provider{testHandlers{a: a}} }

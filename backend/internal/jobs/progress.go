@@ -44,6 +44,7 @@ func (p *Progress) Add(ctx context.Context, n int64) {
 	if due {
 		p.Flush(ctx)
 	}
+	p.pause(ctx)
 }
 
 // Set reports the absolute count.
@@ -55,6 +56,19 @@ func (p *Progress) Set(ctx context.Context, done int64) {
 	p.mu.Unlock()
 	if due {
 		p.Flush(ctx)
+	}
+	p.pause(ctx)
+}
+
+// pause waits Options.StepDelay (zero outside test builds), or until the
+// job is cancelled.
+func (p *Progress) pause(ctx context.Context) {
+	if p.svc.stepDelay <= 0 {
+		return
+	}
+	select {
+	case <-ctx.Done():
+	case <-time.After(p.svc.stepDelay):
 	}
 }
 

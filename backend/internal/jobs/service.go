@@ -49,6 +49,11 @@ type Options struct {
 	PollInterval time.Duration
 	// Node names this process in jobs and logs.
 	Node string
+	// StepDelay pauses a job at each step it reports (Progress.Add and
+	// Set). Only test builds set it, so that fault tests can kill a job
+	// that would otherwise end before they see it running; production
+	// leaves it zero.
+	StepDelay time.Duration
 }
 
 // Service enqueues, runs, lists and cancels jobs.
@@ -63,8 +68,10 @@ type Service struct {
 	// River (it refuses to start without workers).
 	working bool
 	node    string
-	closers []func()
-	metrics *jobMetrics
+	// stepDelay is Options.StepDelay.
+	stepDelay time.Duration
+	closers   []func()
+	metrics   *jobMetrics
 }
 
 // riverArgs is the single River job kind: it names PIAF's job row, whose
@@ -79,7 +86,7 @@ func (riverArgs) Kind() string { return "piaf_job" }
 // New prepares the job system: River's tables are migrated and its client
 // configured (not started).
 func New(ctx context.Context, db *database.DB, hub *live.Hub, log *slog.Logger, reg prometheus.Registerer, handlers []Handler, opts Options) (*Service, error) {
-	s := &Service{db: db, store: &store{db: db}, hub: hub, log: log, handlers: map[string]Handler{}, node: opts.Node, metrics: newJobMetrics(reg)}
+	s := &Service{db: db, store: &store{db: db}, hub: hub, log: log, handlers: map[string]Handler{}, node: opts.Node, stepDelay: opts.StepDelay, metrics: newJobMetrics(reg)}
 	if s.node == "" {
 		host, _ := os.Hostname()
 		s.node = fmt.Sprintf("%s-%d", host, os.Getpid())
