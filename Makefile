@@ -75,7 +75,7 @@ test-frontend: deps ## Frontend unit tests (Vitest) and type check
 	npm run check -w frontend
 	npm test -w frontend
 
-test-e2e: frontend ## Browser tests (Playwright driving /usr/bin/chromium) against a test build (-tags piaftest)
+test-e2e: frontend ## Browser tests (Playwright driving /usr/bin/chromium) against a test build (-tags piaftest): the performance budget alone, then the rest two files at a time
 	$(GO) build -o bin/piaf-devtools ./backend/cmd/piaf-devtools
 	CGO_ENABLED=0 $(GO) build -tags piaftest -o bin/piaf-e2e ./backend/cmd/piaf
 	PIAF_BIN=$(abspath bin/piaf-e2e) PIAF_DEVTOOLS_BIN=$(abspath bin/piaf-devtools) npm test -w e2e

@@ -20,6 +20,7 @@ import (
 // directory and finds every annotation imported before, every write
 // acknowledged before the backup started, and a server that starts on it.
 func TestBackupWhileServing(t *testing.T) {
+	t.Parallel() // its own database, data directory and server processes
 	dir := t.TempDir()
 	env := []string{"PIAF_DATA_DIR=" + dir}
 	p := startServe(t, env, "--demo")

@@ -160,6 +160,7 @@ func prepareCampaign(t *testing.T, env []string, dir string, docs, paras, qs int
 // by polling; PIAF_TEST_JOB_STEP_DELAY (test builds only) makes each
 // document written take 5 ms more, so that the job is killed mid-write.
 func TestServeKilledDuringAReleaseBuild(t *testing.T) {
+	t.Parallel() // its own database, data directory and server processes
 	dir := t.TempDir()
 	env := []string{"PIAF_DATA_DIR=" + dir, "PIAF_DATABASE_URL=" + postgresURL(t), "PIAF_JOB_WORKERS=1", "PIAF_JOB_RESCUE_AFTER=1s",
 		"PIAF_TEST_JOB_STEP_DELAY=5ms"}
@@ -306,6 +307,7 @@ func TestServeKilledDuringAReleaseBuild(t *testing.T) {
 // trains a reader, and restarts it: the model is never ready (nor chosen
 // by a collection) before a complete training has stored it.
 func TestServeKilledDuringATraining(t *testing.T) {
+	t.Parallel() // its own database, data directory and server processes
 	dir := t.TempDir()
 	env := []string{"PIAF_DATA_DIR=" + dir, "PIAF_DATABASE_URL=" + postgresURL(t), "PIAF_JOB_WORKERS=1", "PIAF_JOB_RESCUE_AFTER=1s"}
 	prepareCampaign(t, env, dir, 200, 4, 3)
@@ -402,6 +404,7 @@ func (s *session) upload(path, field, filename string, content []byte, fields ma
 // the file while nobody runs it (one transaction), and the restarted server
 // imports it whole, once.
 func TestServeKilledDuringAnImport(t *testing.T) {
+	t.Parallel() // its own database, data directory and server processes
 	dir := t.TempDir()
 	env := []string{"PIAF_DATA_DIR=" + dir, "PIAF_DATABASE_URL=" + postgresURL(t), "PIAF_JOB_WORKERS=1", "PIAF_JOB_RESCUE_AFTER=1s"}
 	seed := startServe(t, env, "--demo")

@@ -15,6 +15,7 @@ import (
 // while it writes a large corpus: the campaign holds none of it afterwards
 // (one transaction), and the next import runs to the end.
 func TestImportKilledMidwayLeavesNothing(t *testing.T) {
+	t.Parallel() // its own database, data directory and server processes
 	for _, dialect := range []string{"sqlite", "postgres"} {
 		t.Run(dialect, func(t *testing.T) {
 			dir := t.TempDir()

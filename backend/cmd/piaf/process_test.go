@@ -241,6 +241,7 @@ func demoClient(t *testing.T, url string) (*http.Client, string) {
 // SIGTERM in the middle, restarts it and checks every acknowledged write
 // is there.
 func TestSIGTERMLosesNoAcknowledgedWrite(t *testing.T) {
+	t.Parallel() // its own database, data directory and server processes
 	for _, dialect := range []string{"sqlite", "postgres"} {
 		t.Run(dialect, func(t *testing.T) {
 			env := []string{"PIAF_DATA_DIR=" + t.TempDir()}

@@ -2,6 +2,9 @@
 // stays under 150 kB gzipped, and the annotation page is interactive in
 // under a second on loopback. The browser tells which files a page loads
 // first; their gzipped size is computed from the build output.
+// It lives outside tests/ so that `npm test` runs it alone, before the other
+// browser tests run two at a time: its time to interactive is measured on
+// quiet cores.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
