@@ -44,8 +44,11 @@ func RolesOnly(roles ...identity.Role) Access { return Access{Roles: roles} }
 // Moderators admits moderators and admins.
 var Moderators = RolesOnly(identity.RoleModerator, identity.RoleAdmin)
 
-// Admins admits administrators only.
-var Admins = RolesOnly(identity.RoleAdmin)
+// Admins admits administrators only: in a session, or with an API token of
+// the admin scope (the scope an administrator may grant to a script that
+// manages accounts or reads the security log; its owner must still hold
+// the admin role when it is used).
+var Admins = Access{Roles: []identity.Role{identity.RoleAdmin}, Scopes: []identity.Scope{identity.ScopeAdmin}}
 
 // Response documents one possible response of a route.
 type Response struct {

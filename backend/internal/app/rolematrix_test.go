@@ -82,7 +82,10 @@ var expectedScopes = map[string][]identity.Scope{
 	"createPseudoBatch":    {identity.ScopePseudoRun},
 	"downloadPseudoBatch":  {identity.ScopePseudoRun},
 	"askQuestion":          {identity.ScopeQAAsk},
-	"sendQAFeedback":       {identity.ScopeQAAsk},
+	// every administrators-only route (api.Admins) opens to the admin scope
+	"listUsers": {identity.ScopeAdmin}, "setUserRole": {identity.ScopeAdmin}, "revokeUserSessions": {identity.ScopeAdmin},
+	"listAuditEvents": {identity.ScopeAdmin}, "deleteRelease": {identity.ScopeAdmin},
+	"sendQAFeedback": {identity.ScopeQAAsk},
 }
 
 var pathParam = regexp.MustCompile(`\{[a-z_]+\}`)

@@ -277,6 +277,41 @@ func TestAPITokensCarryScopesAndCanBeRevoked(t *testing.T) {
 	})
 }
 
+// TestAnAdminTokenManagesAccountsUntilItsOwnerIsDemoted: the admin scope
+// opens the administrators' routes to a script, without a CSRF token, and
+// only while the token's owner is still an administrator.
+func TestAnAdminTokenManagesAccountsUntilItsOwnerIsDemoted(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		env := apptest.Start(t, db)
+		admin, adminUser := env.User(identity.RoleAdmin, "Adèle")
+		other, _ := env.User(identity.RoleAdmin, "Bérénice")
+		_, volunteer := env.User(identity.RoleContributor, "Inès")
+		var tok auth.NewTokenView
+		admin.Must(201, "POST", "/api/v1/me/tokens", map[string]any{"name": "annuaire", "scopes": []string{"admin"}}).JSON(t, &tok)
+		script := env.NewClient()
+		script.Bearer = tok.Secret
+		var users struct{ Total int64 }
+		script.Must(200, "GET", "/api/v1/admin/users", nil).JSON(t, &users)
+		if users.Total != 3 {
+			t.Fatalf("%d users listed", users.Total)
+		}
+		var prof auth.Profile
+		script.Must(200, "PATCH", "/api/v1/admin/users/"+itoa(volunteer.ID), map[string]string{"role": "moderator"}).JSON(t, &prof)
+		if prof.Role != identity.RoleModerator {
+			t.Fatal(prof)
+		}
+		script.Must(200, "GET", "/api/v1/admin/audit", nil)
+		// The admin scope opens administrators' routes, not the others.
+		if r := script.Do("GET", "/api/v1/me", nil); r.Status != 403 || r.ErrorCode() != "insufficient_scope" {
+			t.Fatalf("admin token on a session route: %d %s", r.Status, r.Body)
+		}
+		other.Must(200, "PATCH", "/api/v1/admin/users/"+itoa(adminUser.ID), map[string]string{"role": "consumer"})
+		if r := script.Do("GET", "/api/v1/admin/users", nil); r.Status != 403 || r.ErrorCode() != "insufficient_scope" {
+			t.Fatalf("the token of a demoted admin: %d %s", r.Status, r.Body)
+		}
+	})
+}
+
 func TestContributorsHoldNoTokens(t *testing.T) {
 	env := apptest.Start(t, dbtest.SQLite(t))
 	c, _ := env.User(identity.RoleContributor, "Hugo")

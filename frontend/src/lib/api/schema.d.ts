@@ -13,7 +13,7 @@ export interface paths {
         };
         /**
          * Security events, newest first
-         * @description Access: admin.
+         * @description Access: admin; API tokens with scope admin.
          */
         get: operations["listAuditEvents"];
         put?: never;
@@ -33,7 +33,7 @@ export interface paths {
         };
         /**
          * Accounts, searchable by e-mail or pseudonym
-         * @description Access: admin.
+         * @description Access: admin; API tokens with scope admin.
          */
         get: operations["listUsers"];
         put?: never;
@@ -59,7 +59,7 @@ export interface paths {
         head?: never;
         /**
          * Change a user's role
-         * @description Access: admin.
+         * @description Access: admin; API tokens with scope admin.
          */
         patch: operations["setUserRole"];
         trace?: never;
@@ -75,7 +75,7 @@ export interface paths {
         put?: never;
         /**
          * Sign a user out everywhere
-         * @description Access: admin.
+         * @description Access: admin; API tokens with scope admin.
          */
         post: operations["revokeUserSessions"];
         delete?: never;
@@ -552,7 +552,7 @@ export interface paths {
         post?: never;
         /**
          * Discard a draft (published releases are never deleted)
-         * @description Access: admin.
+         * @description Access: admin; API tokens with scope admin.
          */
         delete: operations["deleteRelease"];
         options?: never;
