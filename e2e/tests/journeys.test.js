@@ -512,14 +512,27 @@ test('an administrator promotes a user, creates and revokes an API token, and fi
 	const table = page.getByTestId('audit-table');
 	await table.getByText('token_revoked').waitFor();
 	await expectNoA11yViolations(page, 'audit log');
-	const entries = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent.trim())));
-	const find = (action) => entries.find((e) => e[1] === action);
-	assert.deepEqual(find('role_changed')?.slice(2, 4), [String(admin.id), String(before.id)], JSON.stringify(entries));
-	assert.deepEqual(find('token_created')?.slice(2, 4), [String(admin.id), String(admin.id)], JSON.stringify(entries));
-	assert.deepEqual(find('token_revoked')?.slice(2, 4), [String(admin.id), String(admin.id)], JSON.stringify(entries));
+	const rows = () =>
+		table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.dataset.action, ...[...tr.querySelectorAll('td')].map((td) => td.innerText.trim())]));
+	const entries = await rows();
+	const find = (action) => entries.find((e) => e[0] === action);
+	// Accounts by pseudonym, the event in words, its details readable.
+	assert.deepEqual(find('role_changed')?.slice(2, 6), ['Rôle changé\nrole_changed', admin.pseudonym, before.pseudonym, 'Ancien rôle\u00a0: Contributeur\nNouveau rôle\u00a0: Modérateur'], JSON.stringify(entries));
+	assert.deepEqual(find('token_created')?.slice(3, 5), [admin.pseudonym, admin.pseudonym], JSON.stringify(entries));
+	assert.match(find('token_created')[5], /Droits\u00a0: (.*, )?pseudo:run/);
+	assert.deepEqual(find('token_revoked')?.slice(3, 5), [admin.pseudonym, admin.pseudonym], JSON.stringify(entries));
 	// Newest first: the revocation after the creation after the role change.
-	const order = ['token_revoked', 'token_created', 'role_changed'].map((a) => entries.findIndex((e) => e[1] === a));
+	const order = ['token_revoked', 'token_created', 'role_changed'].map((a) => entries.findIndex((e) => e[0] === a));
 	assert.deepEqual([...order].sort((a, b) => a - b), order);
 	await screenshot(page, 'journey-admin-audit');
+	// The volunteer's name leads to that account's events only.
+	await table.locator('tr[data-action="role_changed"]').getByRole('link', { name: before.pseudonym }).click();
+	await page.waitForURL(new RegExp(`/admin/journal\\?compte=${before.id}$`));
+	await page.getByText(`Événements du compte ${before.pseudonym}`).waitFor();
+	await table.locator('tr[data-action="role_changed"]').waitFor();
+	const theirs = await rows();
+	assert.ok(!theirs.some((e) => e[0].startsWith('token_')), JSON.stringify(theirs));
+	assert.ok(theirs.every((e) => e.slice(3, 5).includes(before.pseudonym)), JSON.stringify(theirs));
+	await expectNoA11yViolations(page, 'audit log of one account');
 	assert.deepEqual(page.problems, []);
 });

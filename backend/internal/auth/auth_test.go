@@ -368,6 +368,21 @@ func TestAdminsManageRolesAndSessionsAndReadTheAuditLog(t *testing.T) {
 				t.Errorf("audit log lacks %s: %v", a, actions)
 			}
 		}
+		// Events name their accounts by pseudonym, and the filter by account
+		// keeps the events where it acts or is acted upon.
+		admin.Must(200, "GET", "/api/v1/admin/audit?user_id="+itoa(u.ID), nil).JSON(t, &audit)
+		var changed *auth.AuditView
+		for i, e := range audit.Items {
+			if (e.TargetUserID == nil || *e.TargetUserID != u.ID) && (e.ActorID == nil || *e.ActorID != u.ID) {
+				t.Errorf("filtered by %d, got %+v", u.ID, e)
+			}
+			if e.Action == "role_changed" {
+				changed = &audit.Items[i]
+			}
+		}
+		if changed == nil || changed.ActorName != "Admin" || changed.TargetName != "Inès" || changed.Details["to"] != "moderator" {
+			t.Fatalf("role change in the log: %+v", changed)
+		}
 	})
 }
 

@@ -32,11 +32,15 @@ type RevokedSessions struct {
 
 // AuditView is a security event as admins read it.
 type AuditView struct {
-	ID           int64          `json:"id" required:"true"`
-	At           time.Time      `json:"at" required:"true"`
-	Action       string         `json:"action" required:"true"`
-	ActorID      *int64         `json:"actor_id,omitempty"`
+	ID      int64     `json:"id" required:"true"`
+	At      time.Time `json:"at" required:"true"`
+	Action  string    `json:"action" required:"true"`
+	ActorID *int64    `json:"actor_id,omitempty"`
+	// ActorName and TargetName are the accounts' current pseudonyms (absent
+	// when the event names no account or the account is gone).
+	ActorName    string         `json:"actor_name,omitempty"`
 	TargetUserID *int64         `json:"target_user_id,omitempty"`
+	TargetName   string         `json:"target_name,omitempty"`
 	IP           string         `json:"ip"`
 	UserAgent    string         `json:"user_agent"`
 	Details      map[string]any `json:"details,omitempty"`
@@ -129,7 +133,8 @@ func (h *Handlers) audit(c echo.Context) error {
 	}
 	out := api.Page[AuditView]{Items: make([]AuditView, 0, len(events)), Total: total, Page: page, PerPage: per}
 	for _, e := range events {
-		v := AuditView{ID: e.ID, At: e.CreatedAt, Action: e.Action, ActorID: e.ActorID, TargetUserID: e.TargetUserID, IP: e.IP, UserAgent: e.UserAgent}
+		v := AuditView{ID: e.ID, At: e.CreatedAt, Action: e.Action, ActorID: e.ActorID, ActorName: e.ActorName,
+			TargetUserID: e.TargetUserID, TargetName: e.TargetName, IP: e.IP, UserAgent: e.UserAgent}
 		_ = json.Unmarshal([]byte(e.Details), &v.Details)
 		out.Items = append(out.Items, v)
 	}

@@ -119,3 +119,23 @@ func (s *Store) ListAudit(ctx context.Context, userID int64, limit, offset int) 
 	err := q.Order("id DESC").Limit(limit).Offset(offset).Find(&events).Error
 	return events, total, err
 }
+
+// Pseudonyms maps the given accounts to their pseudonyms; ids of accounts
+// that no longer exist are absent.
+func (s *Store) Pseudonyms(ctx context.Context, ids []int64) (map[int64]string, error) {
+	names := make(map[int64]string, len(ids))
+	if len(ids) == 0 {
+		return names, nil
+	}
+	var rows []struct {
+		ID        int64
+		Pseudonym string
+	}
+	if err := s.db.WithContext(ctx).Model(&User{}).Select("id, pseudonym").Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		names[r.ID] = r.Pseudonym
+	}
+	return names, nil
+}

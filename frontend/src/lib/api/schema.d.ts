@@ -1902,6 +1902,7 @@ export interface components {
         AuthAuditView: {
             action: string;
             actor_id?: null | number;
+            actor_name?: string;
             /** Format: date-time */
             at: string;
             details?: {
@@ -1910,6 +1911,7 @@ export interface components {
             /** Format: int64 */
             id: number;
             ip?: string;
+            target_name?: string;
             target_user_id?: null | number;
             user_agent?: string;
         };
