@@ -180,7 +180,7 @@ func (a *App) init(ctx context.Context, opts Options) error {
 	reviewSvc.SetQueueNotifier(a.reviewQueue)
 	annotateSvc.SetReviewQueue(a.reviewQueue)
 	annotateSvc.SetModeration(reviewSvc, reviewSvc)
-	entitySvc := entities.NewService(a.DB, campaignSvc, a.NER, reviewSvc, a.counters.Touch, a.Config.TaskLease, a.Log)
+	entitySvc := entities.NewService(a.DB, campaignSvc, a.NER, a.counters.Touch, a.Config.TaskLease, a.Log)
 	a.Hub.Authorize("user", func(_ context.Context, p *identity.Principal, t live.Topic) error {
 		if p.UserID != t.ID {
 			return apperr.New(apperr.Forbidden, "forbidden", "another user's notifications")

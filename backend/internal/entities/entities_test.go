@@ -203,3 +203,33 @@ func TestOnlyNERCampaignsAndOpenOnes(t *testing.T) {
 		t.Fatalf("anonymous: %d", r.Status)
 	}
 }
+
+// TestASuspendedContributorGetsNoEntityTask: a suspension stops entity
+// annotation as it stops question writing, from the next request of the
+// same session, and reinstating restores it.
+func TestASuspendedContributorGetsNoEntityTask(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		env := apptest.Start(t, db)
+		mod, _ := env.User(identity.RoleModerator, "Modératrice")
+		alice, u := env.User(identity.RoleContributor, "Alice")
+		c := nerCampaign(t, env, 0)
+		next := fmt.Sprintf("/api/v1/campaigns/%d/entity-tasks/next", c.ID)
+		var task entities.Task
+		alice.Must(200, "POST", next, nil).JSON(t, &task)
+		submit := fmt.Sprintf("/api/v1/paragraphs/%d/entity-annotations", task.Paragraph.ID)
+		body := map[string]any{"idempotency_key": "alice-suspendue", "spans": []any{}}
+		mod.Must(204, "PUT", fmt.Sprintf("/api/v1/moderation/users/%d/suspension", u.ID), map[string]string{"reason": "Étiquettes au hasard"})
+		if r := alice.Do("POST", next, nil); r.Status != 403 || r.ErrorCode() != "suspended" {
+			t.Fatalf("entity task for a suspended contributor: %d %s", r.Status, r.Body)
+		}
+		if r := alice.Do("POST", submit, body); r.Status != 403 || r.ErrorCode() != "suspended" {
+			t.Fatalf("entity submission of a suspended contributor: %d %s", r.Status, r.Body)
+		}
+		if n := env.Count("entity_annotations", "1 = 1"); n != 0 {
+			t.Fatalf("%d entity annotations stored while suspended", n)
+		}
+		mod.Must(204, "DELETE", fmt.Sprintf("/api/v1/moderation/users/%d/suspension", u.ID), nil)
+		alice.Must(200, "POST", next, nil)
+		alice.Must(201, "POST", submit, body)
+	})
+}

@@ -32,17 +32,11 @@ type CampaignReader interface {
 	Get(ctx context.Context, p *identity.Principal, id int64) (*corpus.Campaign, error)
 }
 
-// SuspensionChecker tells whether a contributor's work is suspended.
-type SuspensionChecker interface {
-	Suspended(ctx context.Context, userID int64) (bool, error)
-}
-
 // Service is the entity annotation domain.
 type Service struct {
 	db        *database.DB
 	campaigns CampaignReader
 	pre       PreAnnotator
-	suspended SuspensionChecker
 	touch     func(campaignID int64)
 	leaseFor  time.Duration
 	log       *slog.Logger
@@ -51,11 +45,11 @@ type Service struct {
 
 // NewService builds the service; touch (may be nil) is told when a
 // campaign's counters change.
-func NewService(db *database.DB, campaigns CampaignReader, pre PreAnnotator, suspended SuspensionChecker, touch func(int64), leaseFor time.Duration, log *slog.Logger) *Service {
+func NewService(db *database.DB, campaigns CampaignReader, pre PreAnnotator, touch func(int64), leaseFor time.Duration, log *slog.Logger) *Service {
 	if touch == nil {
 		touch = func(int64) {}
 	}
-	return &Service{db: db, campaigns: campaigns, pre: pre, suspended: suspended, touch: touch, leaseFor: leaseFor, log: log,
+	return &Service{db: db, campaigns: campaigns, pre: pre, touch: touch, leaseFor: leaseFor, log: log,
 		now: func() time.Time { return time.Now().UTC() }}
 }
 
@@ -71,12 +65,10 @@ func (s *Service) openCampaign(ctx context.Context, p *identity.Principal, id in
 	if c.Status != corpus.StatusOpen {
 		return nil, ErrCampaignClosed.WithDetails("status", c.Status)
 	}
-	if s.suspended != nil {
-		if sus, err := s.suspended.Suspended(ctx, p.UserID); err != nil {
-			return nil, err
-		} else if sus {
-			return nil, ErrSuspended
-		}
+	// Read with the session on every request (as annotate does), so a
+	// suspension applies from the contributor's next request.
+	if p.Suspended {
+		return nil, ErrSuspended
 	}
 	return c, nil
 }

@@ -155,13 +155,6 @@ func questionSnapshot(question string, start int, answer, state string) map[stri
 	return map[string]any{"question": question, "answer": map[string]any{"start": start, "text": answer}, "state": state}
 }
 
-// Suspended implements annotate.SuspensionChecker.
-func (s *Service) Suspended(ctx context.Context, userID int64) (bool, error) {
-	var row struct{ SuspendedAt *time.Time }
-	err := s.store.db.WithContext(ctx).Table("users").Select("suspended_at").Where("id = ?", userID).Take(&row).Error
-	return row.SuspendedAt != nil, err
-}
-
 // Suspend stops a contributor: they may no longer annotate, and their
 // pending work leaves the review queue. Reinstate undoes it.
 func (s *Service) Suspend(ctx context.Context, p *identity.Principal, userID int64, reason string) error {
