@@ -476,8 +476,13 @@ test('an administrator promotes a user, creates and revokes an API token, and fi
 	const { body: admin } = await (await apiSession(server, ...ADMIN)).call('GET', '/api/v1/me');
 
 	// Roles: find the volunteer and make them a moderator.
-	await page.getByRole('link', { name: 'Utilisateurs' }).first().click();
+	// Administration is a drop-down of the navigation bar; it closes once its link is followed.
+	await page.getByTestId('nav-menu-admin').click();
+	await page.getByRole('link', { name: 'Utilisateurs' }).click();
 	await page.waitForURL(/\/admin\/utilisateurs$/);
+	await page.locator('#nav-menu-admin').waitFor({ state: 'hidden' });
+	assert.equal(await page.getByTestId('nav-menu-admin').getAttribute('aria-expanded'), 'false');
+	assert.equal(await page.getByTestId('nav-menu-admin').getAttribute('aria-current'), 'true');
 	await page.locator('#user-search').fill('benevole@demo');
 	await page.locator('#user-search').press('Enter');
 	await page.getByText('1 utilisateur(s)').waitFor();
