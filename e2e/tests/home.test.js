@@ -84,7 +84,8 @@ test('the public pages fit a 360 px wide screen without horizontal scrolling', a
 		await page.locator('main, #main, [role="main"]').first().waitFor();
 		const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 		assert.ok(overflow <= 0, `${path} is ${overflow} px wider than a 360 px screen`);
+		// The README's picture of the campaigns list (it showed the last page, the sign-up form).
+		if (path === '/campagnes') await screenshot(page, 'campagnes-360');
 	}
-	await screenshot(page, 'campagnes-360');
 	await context.close();
 });
