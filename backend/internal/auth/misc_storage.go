@@ -105,8 +105,10 @@ func (s *Store) InsertAudit(ctx context.Context, e *AuditEvent) error {
 	return s.db.WithContext(ctx).Create(e).Error
 }
 
-// ListAudit returns a page of security events, newest first.
-func (s *Store) ListAudit(ctx context.Context, userID int64, limit, offset int) ([]AuditEvent, int64, error) {
+// ListAudit returns a page of security events, newest first, each with
+// the current pseudonyms of the accounts it names (one query: the users
+// are joined, not looked up afterwards).
+func (s *Store) ListAudit(ctx context.Context, userID int64, limit, offset int) ([]AuditEntry, int64, error) {
 	q := s.db.WithContext(ctx).Model(&AuditEvent{})
 	if userID != 0 {
 		q = q.Where("actor_id = ? OR target_user_id = ?", userID, userID)
@@ -115,27 +117,10 @@ func (s *Store) ListAudit(ctx context.Context, userID int64, limit, offset int) 
 	if err := q.Count(&total).Error; err != nil {
 		return nil, 0, err
 	}
-	var events []AuditEvent
-	err := q.Order("id DESC").Limit(limit).Offset(offset).Find(&events).Error
-	return events, total, err
-}
-
-// Pseudonyms maps the given accounts to their pseudonyms; ids of accounts
-// that no longer exist are absent.
-func (s *Store) Pseudonyms(ctx context.Context, ids []int64) (map[int64]string, error) {
-	names := make(map[int64]string, len(ids))
-	if len(ids) == 0 {
-		return names, nil
-	}
-	var rows []struct {
-		ID        int64
-		Pseudonym string
-	}
-	if err := s.db.WithContext(ctx).Model(&User{}).Select("id, pseudonym").Where("id IN ?", ids).Find(&rows).Error; err != nil {
-		return nil, err
-	}
-	for _, r := range rows {
-		names[r.ID] = r.Pseudonym
-	}
-	return names, nil
+	var entries []AuditEntry
+	err := q.Select("audit_events.*, COALESCE(actor.pseudonym, '') AS actor_name, COALESCE(target.pseudonym, '') AS target_name").
+		Joins("LEFT JOIN users actor ON actor.id = audit_events.actor_id").
+		Joins("LEFT JOIN users target ON target.id = audit_events.target_user_id").
+		Order("audit_events.id DESC").Limit(limit).Offset(offset).Find(&entries).Error
+	return entries, total, err
 }

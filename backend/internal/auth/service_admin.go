@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/lab-ia/piaf/backend/internal/apperr"
@@ -87,44 +86,9 @@ func (s *Service) ListUsers(ctx context.Context, f UserFilter) ([]User, int64, e
 	return s.store.ListUsers(ctx, f)
 }
 
-// AuditEntry is a security event with the pseudonyms of the accounts it
-// names, so that an administrator reads who did what to whom rather than
-// account numbers. A name is empty when its account no longer exists.
-type AuditEntry struct {
-	AuditEvent
-	ActorName  string
-	TargetName string
-}
-
 // ListAudit pages through security events for admins.
 func (s *Service) ListAudit(ctx context.Context, userID int64, limit, offset int) ([]AuditEntry, int64, error) {
-	events, total, err := s.store.ListAudit(ctx, userID, limit, offset)
-	if err != nil {
-		return nil, 0, err
-	}
-	var ids []int64
-	for _, e := range events {
-		for _, id := range []*int64{e.ActorID, e.TargetUserID} {
-			if id != nil && !slices.Contains(ids, *id) {
-				ids = append(ids, *id)
-			}
-		}
-	}
-	names, err := s.store.Pseudonyms(ctx, ids)
-	if err != nil {
-		return nil, 0, err
-	}
-	entries := make([]AuditEntry, len(events))
-	for i, e := range events {
-		entries[i].AuditEvent = e
-		if e.ActorID != nil {
-			entries[i].ActorName = names[*e.ActorID]
-		}
-		if e.TargetUserID != nil {
-			entries[i].TargetName = names[*e.TargetUserID]
-		}
-	}
-	return entries, total, nil
+	return s.store.ListAudit(ctx, userID, limit, offset)
 }
 
 // DeleteAccount erases a user's personal data while keeping their

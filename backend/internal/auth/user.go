@@ -124,6 +124,15 @@ type AuditEvent struct {
 	Details      string
 }
 
+// AuditEntry is a security event with the pseudonyms of the accounts it
+// names, so that an administrator reads who did what to whom rather than
+// account numbers. A name is empty when its account no longer exists.
+type AuditEntry struct {
+	AuditEvent
+	ActorName  string
+	TargetName string
+}
+
 // emailToken is a single-use link sent by e-mail.
 type emailToken struct {
 	ID        int64 `gorm:"primaryKey"`
